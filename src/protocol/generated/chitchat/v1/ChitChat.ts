@@ -1,0 +1,116 @@
+// Original file: proto/chitchat/v1/chitchat.proto
+
+import type * as grpc from '@grpc/grpc-js'
+import type { MethodDefinition } from '@grpc/proto-loader'
+import type { Broadcast as _chitchat_v1_Broadcast, Broadcast__Output as _chitchat_v1_Broadcast__Output } from '../../chitchat/v1/Broadcast';
+import type { JoinAck as _chitchat_v1_JoinAck, JoinAck__Output as _chitchat_v1_JoinAck__Output } from '../../chitchat/v1/JoinAck';
+import type { JoinRequest as _chitchat_v1_JoinRequest, JoinRequest__Output as _chitchat_v1_JoinRequest__Output } from '../../chitchat/v1/JoinRequest';
+import type { LeaveAck as _chitchat_v1_LeaveAck, LeaveAck__Output as _chitchat_v1_LeaveAck__Output } from '../../chitchat/v1/LeaveAck';
+import type { LeaveRequest as _chitchat_v1_LeaveRequest, LeaveRequest__Output as _chitchat_v1_LeaveRequest__Output } from '../../chitchat/v1/LeaveRequest';
+import type { PublishAck as _chitchat_v1_PublishAck, PublishAck__Output as _chitchat_v1_PublishAck__Output } from '../../chitchat/v1/PublishAck';
+import type { PublishRequest as _chitchat_v1_PublishRequest, PublishRequest__Output as _chitchat_v1_PublishRequest__Output } from '../../chitchat/v1/PublishRequest';
+import type { SubscribeRequest as _chitchat_v1_SubscribeRequest, SubscribeRequest__Output as _chitchat_v1_SubscribeRequest__Output } from '../../chitchat/v1/SubscribeRequest';
+
+export interface ChitChatClient extends grpc.Client {
+  /**
+   * Enter the chat. Stores a JOIN event ("Participant X joined Chit Chat at
+   * logical time L") and returns the new participant's id and session token.
+   */
+  Join(argument: _chitchat_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  Join(argument: _chitchat_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  Join(argument: _chitchat_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  Join(argument: _chitchat_v1_JoinRequest, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Enter the chat. Stores a JOIN event ("Participant X joined Chit Chat at
+   * logical time L") and returns the new participant's id and session token.
+   */
+  join(argument: _chitchat_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  join(argument: _chitchat_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  join(argument: _chitchat_v1_JoinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  join(argument: _chitchat_v1_JoinRequest, callback: grpc.requestCallback<_chitchat_v1_JoinAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Leave the chat. Stores a LEAVE event; the session token is dead afterwards
+   * and the leaver's own stream ends (OK) right after it delivers the LEAVE.
+   */
+  Leave(argument: _chitchat_v1_LeaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _chitchat_v1_LeaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _chitchat_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  Leave(argument: _chitchat_v1_LeaveRequest, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Leave the chat. Stores a LEAVE event; the session token is dead afterwards
+   * and the leaver's own stream ends (OK) right after it delivers the LEAVE.
+   */
+  leave(argument: _chitchat_v1_LeaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  leave(argument: _chitchat_v1_LeaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  leave(argument: _chitchat_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  leave(argument: _chitchat_v1_LeaveRequest, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Post a chat message. Acknowledged only after it is committed to the log.
+   */
+  Publish(argument: _chitchat_v1_PublishRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  Publish(argument: _chitchat_v1_PublishRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  Publish(argument: _chitchat_v1_PublishRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  Publish(argument: _chitchat_v1_PublishRequest, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  /**
+   * Post a chat message. Acknowledged only after it is committed to the log.
+   */
+  publish(argument: _chitchat_v1_PublishRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  publish(argument: _chitchat_v1_PublishRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  publish(argument: _chitchat_v1_PublishRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  publish(argument: _chitchat_v1_PublishRequest, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Stream every event with logical time > `since`, oldest first (replayed from
+   * the log), then live events as they are committed. A participant is present
+   * while it holds an open stream; a newer Subscribe for the same participant
+   * replaces the older stream, which then ends with ABORTED.
+   */
+  Subscribe(argument: _chitchat_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
+  Subscribe(argument: _chitchat_v1_SubscribeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
+  /**
+   * Stream every event with logical time > `since`, oldest first (replayed from
+   * the log), then live events as they are committed. A participant is present
+   * while it holds an open stream; a newer Subscribe for the same participant
+   * replaces the older stream, which then ends with ABORTED.
+   */
+  subscribe(argument: _chitchat_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
+  subscribe(argument: _chitchat_v1_SubscribeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
+  
+}
+
+export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
+  /**
+   * Enter the chat. Stores a JOIN event ("Participant X joined Chit Chat at
+   * logical time L") and returns the new participant's id and session token.
+   */
+  Join: grpc.handleUnaryCall<_chitchat_v1_JoinRequest__Output, _chitchat_v1_JoinAck>;
+  
+  /**
+   * Leave the chat. Stores a LEAVE event; the session token is dead afterwards
+   * and the leaver's own stream ends (OK) right after it delivers the LEAVE.
+   */
+  Leave: grpc.handleUnaryCall<_chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck>;
+  
+  /**
+   * Post a chat message. Acknowledged only after it is committed to the log.
+   */
+  Publish: grpc.handleUnaryCall<_chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck>;
+  
+  /**
+   * Stream every event with logical time > `since`, oldest first (replayed from
+   * the log), then live events as they are committed. A participant is present
+   * while it holds an open stream; a newer Subscribe for the same participant
+   * replaces the older stream, which then ends with ABORTED.
+   */
+  Subscribe: grpc.handleServerStreamingCall<_chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast>;
+  
+}
+
+export interface ChitChatDefinition extends grpc.ServiceDefinition {
+  Join: MethodDefinition<_chitchat_v1_JoinRequest, _chitchat_v1_JoinAck, _chitchat_v1_JoinRequest__Output, _chitchat_v1_JoinAck__Output>
+  Leave: MethodDefinition<_chitchat_v1_LeaveRequest, _chitchat_v1_LeaveAck, _chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck__Output>
+  Publish: MethodDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishAck, _chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck__Output>
+  Subscribe: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_Broadcast, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast__Output>
+}

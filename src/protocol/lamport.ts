@@ -1,0 +1,31 @@
+/** Largest logical time we accept: beyond it JavaScript numbers lose integer precision. */
+export const MAX_LOGICAL_TIME = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A Lamport clock. Starts at 0; `tick()` before every send; `observe(t)` on
+ * every receive sets the clock to max(clock, t) + 1.
+ */
+export class LamportClock {
+  #time: number;
+
+  constructor(start = 0) {
+    this.#time = start;
+  }
+
+  /** The current time. */
+  get time(): number {
+    return this.#time;
+  }
+
+  /** Advances the clock for a send and returns the time to put on the message. */
+  tick(): number {
+    this.#time += 1;
+    return this.#time;
+  }
+
+  /** Merges a received time: clock = max(clock, received) + 1. Returns the new time. */
+  observe(received: number): number {
+    this.#time = Math.max(this.#time, received) + 1;
+    return this.#time;
+  }
+}

@@ -1,0 +1,231 @@
+import type { Database } from "better-sqlite3";
+import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { type EventKind, joinSentence, leaveSentence } from "../protocol/events.ts";
+import { events, participants } from "./schema.ts";
+
+/** An event as the log stores it. */
+export interface LogEvent {
+  seq: number;
+  logicalTime: number;
+  kind: EventKind;
+  participantId: string;
+  name: string;
+  content: string;
+  sentAtMs: number;
+}
+
+/** Something to append; the log stamps `seq` and the Lamport time. */
+export type EventDraft =
+  | {
+      kind: "join";
+      participantId: string;
+      name: string;
+      /** The sender's clock (0 when it has none). */
+      logicalTime: number;
+      tokenHash: string;
+    }
+  | {
+      kind: "message";
+      participantId: string;
+      name: string;
+      logicalTime: number;
+      content: string;
+      messageId: string | null;
+    }
+  | { kind: "leave"; participantId: string; name: string; logicalTime: number };
+
+export type ParticipantRow = typeof participants.$inferSelect;
+
+/** The newest position in the log. */
+export interface LogTop {
+  seq: number;
+  logicalTime: number;
+}
+
+export type AppendListener = (appended: readonly LogEvent[]) => void;
+
+/**
+ * The event log and its sequencer. `append` stamps every draft inside one
+ * SQLite transaction (seq = top + 1, logical time = max(clock, draft) + 1), so
+ * log order = Lamport order = delivery order. Listeners hear of events only
+ * after they are committed.
+ */
+export interface EventLog {
+  readonly logId: string;
+  /** The newest seq and logical time (0, 0 for an empty log). */
+  top(): LogTop;
+  append(drafts: readonly EventDraft[]): LogEvent[];
+  /** Registers a listener for committed events; returns a function that removes it. */
+  onAppend(listener: AppendListener): () => void;
+  /** Up to `limit` events with seq > `afterSeq`, oldest first. */
+  readAfterSeq(afterSeq: number, limit: number): LogEvent[];
+  /** The seq of the newest event with logical time <= `logicalTime` (0 if none). */
+  seqAtOrBefore(logicalTime: number): number;
+  /** The event a participant published with this message id, if any. */
+  findByMessageId(participantId: string, messageId: string): LogEvent | undefined;
+  findParticipant(id: string): ParticipantRow | undefined;
+  /** Participants who joined and have not left, in join order. */
+  presentParticipants(): ParticipantRow[];
+  close(): void;
+}
+
+const eventColumns = {
+  seq: events.seq,
+  logicalTime: events.logicalTime,
+  kind: events.kind,
+  participantId: events.participantId,
+  name: events.name,
+  content: events.content,
+  sentAtMs: events.sentAtMs,
+};
+
+export interface EventLogParts {
+  sqlite: Database;
+  db: BetterSQLite3Database;
+  logId: string;
+  now?: () => number;
+}
+
+/** Builds the log over an open, migrated database (see `openEventLog`). */
+export function createEventLog({ sqlite, db, logId, now = Date.now }: EventLogParts): EventLog {
+  const p = sql.placeholder;
+  const insertEvent = db
+    .insert(events)
+    .values({
+      seq: p("seq"),
+      logicalTime: p("logicalTime"),
+      kind: p("kind"),
+      participantId: p("participantId"),
+      name: p("name"),
+      content: p("content"),
+      messageId: p("messageId"),
+      sentAtMs: p("sentAtMs"),
+    })
+    .prepare();
+  const insertParticipant = db
+    .insert(participants)
+    .values({
+      id: p("id"),
+      name: p("name"),
+      tokenHash: p("tokenHash"),
+      joinedSeq: p("joinedSeq"),
+      joinedAt: p("joinedAt"),
+    })
+    .prepare();
+  const markLeft = db
+    .update(participants)
+    .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
+    .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
+    .prepare();
+  const selectAfter = db
+    .select(eventColumns)
+    .from(events)
+    .where(gt(events.seq, p("afterSeq")))
+    .orderBy(asc(events.seq))
+    .limit(p("limit"))
+    .prepare();
+  const selectSeqAtOrBefore = db
+    .select({ seq: events.seq })
+    .from(events)
+    .where(lte(events.logicalTime, p("logicalTime")))
+    .orderBy(desc(events.logicalTime))
+    .limit(1)
+    .prepare();
+  const selectTop = db
+    .select({ seq: events.seq, logicalTime: events.logicalTime })
+    .from(events)
+    .orderBy(desc(events.seq))
+    .limit(1)
+    .prepare();
+  const selectByMessageId = db
+    .select(eventColumns)
+    .from(events)
+    .where(and(eq(events.participantId, p("participantId")), eq(events.messageId, p("messageId"))))
+    .prepare();
+  const selectParticipant = db
+    .select()
+    .from(participants)
+    .where(eq(participants.id, p("id")))
+    .prepare();
+  const selectPresent = db
+    .select()
+    .from(participants)
+    .where(isNull(participants.leftSeq))
+    .orderBy(asc(participants.joinedSeq))
+    .prepare();
+
+  let top: LogTop = selectTop.get() ?? { seq: 0, logicalTime: 0 };
+  const listeners = new Set<AppendListener>();
+
+  const stampAndInsert = sqlite.transaction((drafts: readonly EventDraft[]): LogEvent[] => {
+    let { seq, logicalTime } = top;
+    const sentAtMs = now();
+    const stored: LogEvent[] = [];
+    for (const draft of drafts) {
+      seq += 1;
+      logicalTime = Math.max(logicalTime, draft.logicalTime) + 1;
+      let content: string;
+      let messageId: string | null = null;
+      switch (draft.kind) {
+        case "join":
+          content = joinSentence(draft.name, logicalTime);
+          insertParticipant.run({
+            id: draft.participantId,
+            name: draft.name,
+            tokenHash: draft.tokenHash,
+            joinedSeq: seq,
+            joinedAt: logicalTime,
+          });
+          break;
+        case "leave":
+          content = leaveSentence(draft.name, logicalTime);
+          markLeft.run({ id: draft.participantId, leftSeq: seq, leftAt: logicalTime });
+          break;
+        case "message":
+          content = draft.content;
+          messageId = draft.messageId;
+          break;
+      }
+      const event: LogEvent = {
+        seq,
+        logicalTime,
+        kind: draft.kind,
+        participantId: draft.participantId,
+        name: draft.name,
+        content,
+        sentAtMs,
+      };
+      insertEvent.run({ ...event, messageId });
+      stored.push(event);
+    }
+    return stored;
+  });
+
+  return {
+    logId,
+    top: () => top,
+    append(drafts) {
+      if (drafts.length === 0) return [];
+      const stored = stampAndInsert.immediate(drafts);
+      const last = stored[stored.length - 1];
+      if (last) top = { seq: last.seq, logicalTime: last.logicalTime };
+      for (const listener of listeners) listener(stored);
+      return stored;
+    },
+    onAppend(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    readAfterSeq: (afterSeq, limit) => selectAfter.all({ afterSeq, limit }),
+    seqAtOrBefore: (logicalTime) => selectSeqAtOrBefore.get({ logicalTime })?.seq ?? 0,
+    findByMessageId: (participantId, messageId) =>
+      selectByMessageId.get({ participantId, messageId }),
+    findParticipant: (id) => selectParticipant.get({ id }),
+    presentParticipants: () => selectPresent.all(),
+    close() {
+      listeners.clear();
+      sqlite.close();
+    },
+  };
+}

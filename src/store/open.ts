@@ -1,0 +1,45 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { createEventLog, type EventLog } from "./event-log.ts";
+import { logInfo } from "./schema.ts";
+
+/** drizzle-kit's output, applied at every open. */
+export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** How hard SQLite works to keep a commit: FULL fsyncs the WAL on every commit. */
+export type Synchronous = "full" | "normal";
+
+export interface OpenEventLogOptions {
+  /** Database file; its folder is created. */
+  path: string;
+  synchronous?: Synchronous;
+  now?: () => number;
+}
+
+/** Opens (creating and migrating if needed) the SQLite event log at `path`. */
+export function openEventLog({ path, synchronous = "full", now }: OpenEventLogOptions): EventLog {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Database(path);
+  try {
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
+    sqlite.pragma("busy_timeout = 5000");
+    const db = drizzle({ client: sqlite });
+    migrate(db, { migrationsFolder: MIGRATIONS_DIR });
+    db.insert(logInfo)
+      .values({ singleton: 1, logId: randomUUID(), createdAtMs: (now ?? Date.now)() })
+      .onConflictDoNothing()
+      .run();
+    const info = db.select().from(logInfo).get();
+    if (!info) throw new Error("log_info is empty after creation");
+    return createEventLog({ sqlite, db, logId: info.logId, now });
+  } catch (error) {
+    sqlite.close();
+    throw error;
+  }
+}
