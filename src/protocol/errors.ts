@@ -9,6 +9,7 @@ export type ChatErrorCode =
   | "failed_precondition"
   | "out_of_range"
   | "resource_exhausted"
+  | "aborted"
   | "unavailable";
 
 /** A failure the caller can act on, with a sentence a person understands. */

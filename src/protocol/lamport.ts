@@ -1,5 +1,9 @@
-/** Largest logical time we accept: beyond it JavaScript numbers lose integer precision. */
-export const MAX_LOGICAL_TIME = Number.MAX_SAFE_INTEGER;
+/**
+ * The largest logical time a request may carry (2^52). A sender can push the
+ * server's clock forward, so this leaves 2^52 further events of headroom below
+ * 2^53, where JavaScript numbers stop being exact integers.
+ */
+export const MAX_LOGICAL_TIME = 2 ** 52;
 
 /**
  * A Lamport clock. Starts at 0; `tick()` before every send; `observe(t)` on

@@ -11,7 +11,8 @@ export interface JoinRequest {
   'name'?: (string);
   /**
    * The sender's Lamport clock after its increment for this send (0 is fine
-   * for a fresh client).
+   * for a fresh client). Every request's logical_time is at most 2^52;
+   * beyond that it is INVALID_ARGUMENT.
    */
   'logicalTime'?: (number | string | Long);
 }
@@ -25,7 +26,8 @@ export interface JoinRequest__Output {
   'name': (string);
   /**
    * The sender's Lamport clock after its increment for this send (0 is fine
-   * for a fresh client).
+   * for a fresh client). Every request's logical_time is at most 2^52;
+   * beyond that it is INVALID_ARGUMENT.
    */
   'logicalTime': (number);
 }

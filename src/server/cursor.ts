@@ -1,0 +1,142 @@
+import type { ChatError } from "../protocol/errors.ts";
+import type { EventLog, LogEvent } from "../store/event-log.ts";
+
+/**
+ * Where a cursor delivers events: the gRPC stream, seen without gRPC.
+ * `write` returns false when the stream's buffer is full; `onDrain` then fires
+ * once it has room again.
+ */
+export interface EventSink {
+  write(event: LogEvent, replayed: boolean): boolean;
+  onDrain(listener: () => void): void;
+  /** Ends the stream successfully, after what was written. */
+  end(): void;
+  /** Ends the stream with an error status. */
+  fail(error: ChatError): void;
+}
+
+export interface CursorOptions {
+  log: EventLog;
+  sink: EventSink;
+  /** Deliver events with seq > afterSeq. */
+  afterSeq: number;
+  /** The subscriber; its own LEAVE event ends the stream. */
+  participantId: string;
+  /** Live events held while the stream is full before falling back to the log. */
+  maxQueue: number;
+  /** Rows read from the log per page while catching up. */
+  pageSize: number;
+  /** Called once when the cursor stops for any reason. */
+  onClose: (cursor: Cursor) => void;
+}
+
+/**
+ * A subscriber's position in the log. It is either catching up (reading pages
+ * from the log) or live (fed committed events from memory). A live cursor whose
+ * stream stays full past `maxQueue` events drops back to catching up, so a slow
+ * subscriber costs the server a bounded queue, never an unbounded one.
+ */
+export class Cursor {
+  readonly participantId: string;
+  #o: CursorOptions;
+  #mode: "catching-up" | "live" | "closed" = "catching-up";
+  #lastSeq: number;
+  #waitingDrain = false;
+  #queue: LogEvent[] = [];
+
+  constructor(options: CursorOptions) {
+    this.#o = options;
+    this.participantId = options.participantId;
+    this.#lastSeq = options.afterSeq;
+    options.sink.onDrain(() => this.#onDrain());
+  }
+
+  get mode(): "catching-up" | "live" | "closed" {
+    return this.#mode;
+  }
+
+  /** The last seq handed to the stream. */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** Starts delivering: replay from the log, then live. */
+  start(): void {
+    this.#pump();
+  }
+
+  /** Committed events, in seq order, from the log's tail. Ignored unless live. */
+  push(events: readonly LogEvent[]): void {
+    if (this.#mode !== "live") return;
+    for (const event of events) {
+      if (this.#waitingDrain || this.#queue.length > 0) {
+        if (this.#queue.length >= this.#o.maxQueue) {
+          // Too far behind: forget the queue and read from the log after drain.
+          this.#queue = [];
+          this.#mode = "catching-up";
+          return;
+        }
+        this.#queue.push(event);
+      } else if (!this.#deliver(event, false)) {
+        return;
+      }
+    }
+  }
+
+  /** Ends the stream with an error (shutdown, replaced by a newer stream). */
+  fail(error: ChatError): void {
+    if (this.#mode === "closed") return;
+    this.#close();
+    this.#o.sink.fail(error);
+  }
+
+  /** Detaches without touching the stream (it was cancelled by the peer). */
+  detach(): void {
+    if (this.#mode !== "closed") this.#close();
+  }
+
+  #close(): void {
+    this.#mode = "closed";
+    this.#queue = [];
+    this.#o.onClose(this);
+  }
+
+  /** Writes one event; false when the cursor must stop (stream full or ended). */
+  #deliver(event: LogEvent, replayed: boolean): boolean {
+    this.#lastSeq = event.seq;
+    const room = this.#o.sink.write(event, replayed);
+    if (event.kind === "leave" && event.participantId === this.participantId) {
+      this.#close();
+      this.#o.sink.end();
+      return false;
+    }
+    if (!room) this.#waitingDrain = true;
+    return room;
+  }
+
+  #pump(): void {
+    const { log, pageSize } = this.#o;
+    while (this.#mode === "catching-up" && !this.#waitingDrain) {
+      const rows = log.readAfterSeq(this.#lastSeq, pageSize);
+      for (const row of rows) {
+        if (!this.#deliver(row, true)) return;
+      }
+      // Nothing async happens between this check and the switch, so the next
+      // committed event reaches us through push(): the switch has no gap.
+      if (this.#lastSeq >= log.top().seq) this.#mode = "live";
+    }
+  }
+
+  #onDrain(): void {
+    if (this.#mode === "closed") return;
+    this.#waitingDrain = false;
+    if (this.#mode === "catching-up") {
+      this.#pump();
+      return;
+    }
+    while (this.#queue.length > 0) {
+      const event = this.#queue.shift() as LogEvent;
+      if (!this.#deliver(event, false)) return;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// `bun run server`: the only place that reads argv/env, binds, and exits.
+import { createWriteStream, mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { openEventLog } from "../store/open.ts";
+import { parseServerConfig } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { createChatServer } from "./server.ts";
+
+const parsed = parseServerConfig(process.argv.slice(2), process.env);
+if (parsed.kind === "help") {
+  console.log(parsed.text);
+  process.exit(0);
+}
+if (parsed.kind === "error") {
+  console.error(`chitchat server: ${parsed.message}\nRun with --help to see the options.`);
+  process.exit(2);
+}
+const config = parsed.config;
+
+let logFile: ReturnType<typeof createWriteStream> | undefined;
+if (config.logFile) {
+  mkdirSync(dirname(config.logFile), { recursive: true });
+  logFile = createWriteStream(config.logFile, { flags: "a" });
+}
+const logger = createLogger({
+  write: (line) => {
+    process.stdout.write(`${line}\n`);
+    logFile?.write(`${line}\n`);
+  },
+});
+
+let log: ReturnType<typeof openEventLog>;
+try {
+  log = openEventLog({ path: config.db, synchronous: config.synchronous });
+} catch (error) {
+  logger.error("startup_failed", { db: config.db, error: (error as Error).message });
+  process.exit(1);
+}
+
+const server = createChatServer({ log, logger, leaveGraceMs: config.leaveGraceMs });
+let address: string;
+try {
+  address = await server.listen(config.host, config.port);
+} catch (error) {
+  logger.error("startup_failed", {
+    address: `${config.host}:${config.port}`,
+    error: (error as Error).message,
+  });
+  log.close();
+  process.exit(1);
+}
+const top = log.top();
+logger.info("listening", {
+  address,
+  db: config.db,
+  logId: log.logId,
+  seq: top.seq,
+  lt: top.logicalTime,
+  synchronous: config.synchronous,
+  leaveGraceMs: config.leaveGraceMs,
+});
+
+let stopping = false;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  logger.info("shutdown", { signal });
+  const deadline = setTimeout(() => {
+    logger.error("shutdown_timeout", {});
+    process.exit(1);
+  }, 5000);
+  await server.shutdown();
+  log.close();
+  clearTimeout(deadline);
+  logger.info("stopped", { seq: log.top().seq });
+  logFile?.end();
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));

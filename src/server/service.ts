@@ -1,0 +1,156 @@
+import type * as grpc from "@grpc/grpc-js";
+import { ChatError } from "../protocol/errors.ts";
+import type { EventKind } from "../protocol/events.ts";
+import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
+import type {
+  Broadcast,
+  ChitChatHandlers,
+  EventKind__Output,
+  JoinAck,
+  LeaveAck,
+  PublishAck,
+} from "../protocol/proto.ts";
+import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
+import type { LogEvent } from "../store/event-log.ts";
+import type { EventSink } from "./cursor.ts";
+import type { Hub, Participant } from "./hub.ts";
+import type { Logger } from "./logger.ts";
+import { bearerToken } from "./sessions.ts";
+import { toServiceError } from "./status.ts";
+import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
+
+export interface ChatServiceOptions {
+  hub: Hub;
+  logger: Logger;
+}
+
+const KIND: Record<EventKind, EventKind__Output> = {
+  join: "EVENT_KIND_JOIN",
+  message: "EVENT_KIND_MESSAGE",
+  leave: "EVENT_KIND_LEAVE",
+};
+
+/** The proto view of a stored event. */
+export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
+  return {
+    seq: event.seq,
+    logicalTime: event.logicalTime,
+    kind: KIND[event.kind],
+    participantId: event.participantId,
+    name: event.name,
+    content: event.content,
+    sentAtMs: event.sentAtMs,
+    replayed,
+  };
+}
+
+const invalid = (message: string) => new ChatError("invalid_argument", message);
+
+/** Rejects requests whose bytes were not a valid message (see wire-guard.ts). */
+function wellFormed<T extends object>(request: Guarded<T>): T {
+  const problem = request[WIRE_PROBLEM];
+  if (problem !== undefined) throw invalid(problem);
+  return request;
+}
+
+function checkLogicalTime(value: number): number {
+  if (!Number.isSafeInteger(value) || value > MAX_LOGICAL_TIME) {
+    throw invalid(`logical_time must be at most ${MAX_LOGICAL_TIME}`);
+  }
+  return value;
+}
+
+function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
+  if (!check.ok) throw invalid(check.reason);
+  return check.value;
+}
+
+function authenticate(
+  hub: Hub,
+  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  participantId: string,
+): Participant {
+  if (participantId === "") throw invalid("participant_id is required");
+  const token = bearerToken(call.metadata.get("authorization")[0]);
+  return hub.authenticate(participantId, token);
+}
+
+/** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
+export function createChatService({ hub, logger }: ChatServiceOptions): ChitChatHandlers {
+  const unary =
+    <Req extends object, Res>(
+      handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+    ) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      Promise.resolve()
+        .then(() => {
+          if (hub.closing) throw new ChatError("unavailable", "server shutting down");
+          return handle(wellFormed(call.request), call);
+        })
+        .then(
+          (response) => callback(null, response),
+          (error) => callback(toServiceError(error, logger)),
+        );
+    };
+
+  return {
+    Join: unary(async (request): Promise<JoinAck> => {
+      const name = requireValue(checkName(request.name));
+      const logicalTime = checkLogicalTime(request.logicalTime);
+      const { participant, event, token } = await hub.join(name, logicalTime);
+      return {
+        participantId: participant.id,
+        name: participant.name,
+        logicalTime: event.logicalTime,
+        seq: event.seq,
+        sessionToken: token,
+        logId: hub.logId,
+      };
+    }),
+
+    Publish: unary(async (request, call): Promise<PublishAck> => {
+      const participant = authenticate(hub, call, request.participantId);
+      const content = requireValue(checkMessage(request.content));
+      const messageId = requireValue(checkMessageId(request.messageId));
+      const logicalTime = checkLogicalTime(request.logicalTime);
+      const event = await hub.publish(participant, content, logicalTime, messageId);
+      logger.info("publish", {
+        participant: participant.id,
+        name: participant.name,
+        lt: event.logicalTime,
+        seq: event.seq,
+      });
+      return { logicalTime: event.logicalTime, seq: event.seq };
+    }),
+
+    Leave: unary(async (request, call): Promise<LeaveAck> => {
+      const participant = authenticate(hub, call, request.participantId);
+      const logicalTime = checkLogicalTime(request.logicalTime);
+      const event = await hub.leave(participant, logicalTime);
+      return { logicalTime: event.logicalTime, seq: event.seq };
+    }),
+
+    Subscribe(call) {
+      try {
+        if (hub.closing) throw new ChatError("unavailable", "server shutting down");
+        const request = wellFormed(call.request);
+        const participant = authenticate(hub, call, request.participantId);
+        const sink: EventSink = {
+          write: (event, replayed) => call.write(toBroadcast(event, replayed)),
+          onDrain: (listener) => call.on("drain", listener),
+          end: () => call.end(),
+          fail: (error) => call.emit("error", toServiceError(error, logger)),
+        };
+        const cursor = hub.subscribe(
+          participant,
+          { since: request.since, logId: request.logId },
+          sink,
+        );
+        call.on("cancelled", () => cursor.detach());
+        call.on("close", () => cursor.detach());
+      } catch (error) {
+        call.emit("error", toServiceError(error, logger));
+      }
+    },
+  };
+}
