@@ -8,6 +8,8 @@ export type Check<T> = { ok: true; value: T } | { ok: false; reason: string };
 // C0 and C1 control characters; in a message they could rewrite other people's terminals.
 const CONTROL = /\p{Cc}/u;
 const CONTROL_BUT_TAB = /(?!\t)\p{Cc}/u;
+// Bidirectional overrides and invisible marks let a name pose as another ("\u202eoB").
+const BIDI_CONTROL = /[\u061c\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 // A lone surrogate cannot come from valid UTF-8; it means the text was not real Unicode.
 const LONE_SURROGATE = /\p{Cs}/u;
 
@@ -22,6 +24,9 @@ export function checkName(raw: string): Check<string> {
   const name = raw.trim();
   if (name.length === 0) return { ok: false, reason: "name must not be empty" };
   if (CONTROL.test(name)) return { ok: false, reason: "name must not contain control characters" };
+  if (BIDI_CONTROL.test(name)) {
+    return { ok: false, reason: "name must not contain invisible or text-direction characters" };
+  }
   if (LONE_SURROGATE.test(name)) return { ok: false, reason: "name must be valid Unicode" };
   const n = codePoints(name);
   if (n > MAX_NAME_CHARS) {

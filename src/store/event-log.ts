@@ -85,10 +85,18 @@ export interface EventLogParts {
   db: BetterSQLite3Database;
   logId: string;
   now?: () => number;
+  /** Hears a listener's exception; the append itself has committed and stands. */
+  onListenerError?: (error: unknown) => void;
 }
 
 /** Builds the log over an open, migrated database (see `openEventLog`). */
-export function createEventLog({ sqlite, db, logId, now = Date.now }: EventLogParts): EventLog {
+export function createEventLog({
+  sqlite,
+  db,
+  logId,
+  now = Date.now,
+  onListenerError = (error) => console.error("event log listener failed:", error),
+}: EventLogParts): EventLog {
   const p = sql.placeholder;
   const insertEvent = db
     .insert(events)
@@ -204,13 +212,21 @@ export function createEventLog({ sqlite, db, logId, now = Date.now }: EventLogPa
 
   return {
     logId,
-    top: () => top,
+    top: () => ({ ...top }),
     append(drafts) {
       if (drafts.length === 0) return [];
       const stored = stampAndInsert.immediate(drafts);
       const last = stored[stored.length - 1];
       if (last) top = { seq: last.seq, logicalTime: last.logicalTime };
-      for (const listener of listeners) listener(stored);
+      // The events are committed: a failing listener must not make the caller
+      // think otherwise (it would retry and store a duplicate).
+      for (const listener of listeners) {
+        try {
+          listener(stored);
+        } catch (error) {
+          onListenerError(error);
+        }
+      }
       return stored;
     },
     onAppend(listener) {
