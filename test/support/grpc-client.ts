@@ -1,0 +1,141 @@
+import * as grpc from "@grpc/grpc-js";
+import {
+  type Broadcast__Output,
+  type ChitChatClient,
+  type JoinAck__Output,
+  type LeaveAck__Output,
+  loadChitChat,
+  type PublishAck__Output,
+} from "../../src/protocol/proto.ts";
+import { waitFor } from "./wait.ts";
+
+/** What a test knows about a joined participant. */
+export interface Joined extends JoinAck__Output {
+  metadata: grpc.Metadata;
+}
+
+/** A recorded Subscribe stream. */
+export interface Recorder {
+  events: Broadcast__Output[];
+  /** The final status once the stream ended. */
+  status: grpc.StatusObject | undefined;
+  call: grpc.ClientReadableStream<Broadcast__Output>;
+  /** Waits until at least n events arrived. */
+  waitForCount(n: number, timeoutMs?: number): Promise<void>;
+  waitForEnd(timeoutMs?: number): Promise<grpc.StatusObject>;
+  cancel(): void;
+}
+
+export function bearer(token: string): grpc.Metadata {
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${token}`);
+  return md;
+}
+
+function promisify<Req, Res>(
+  fn: (req: Req, md: grpc.Metadata, cb: grpc.requestCallback<Res>) => unknown,
+  req: Req,
+  md: grpc.Metadata,
+): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    fn(req, md, (error, response) => {
+      if (error) reject(error);
+      else resolve(response as Res);
+    });
+  });
+}
+
+/** A thin promise wrapper over the generated client, for tests. */
+export class TestClient implements Disposable {
+  readonly raw: ChitChatClient;
+
+  constructor(address: string) {
+    const Ctor = loadChitChat().ChitChat;
+    this.raw = new Ctor(address, grpc.credentials.createInsecure());
+  }
+
+  async join(name: string, logicalTime = 0): Promise<Joined> {
+    const ack = await promisify<object, JoinAck__Output>(
+      this.raw.Join.bind(this.raw),
+      { name, logicalTime },
+      new grpc.Metadata(),
+    );
+    return { ...ack, metadata: bearer(ack.sessionToken) };
+  }
+
+  publish(
+    who: Pick<Joined, "participantId" | "metadata">,
+    content: string,
+    { logicalTime = 0, messageId = "", metadata = who.metadata } = {},
+  ): Promise<PublishAck__Output> {
+    return promisify(
+      this.raw.Publish.bind(this.raw),
+      { participantId: who.participantId, content, logicalTime, messageId },
+      metadata,
+    );
+  }
+
+  leave(
+    who: Pick<Joined, "participantId" | "metadata">,
+    { logicalTime = 0, metadata = who.metadata } = {},
+  ): Promise<LeaveAck__Output> {
+    return promisify(
+      this.raw.Leave.bind(this.raw),
+      { participantId: who.participantId, logicalTime },
+      metadata,
+    );
+  }
+
+  /** Subscribes and records everything; `since` defaults to the JOIN time - 1. */
+  subscribe(
+    who: Pick<Joined, "participantId" | "metadata" | "logicalTime" | "logId">,
+    { since = who.logicalTime - 1, logId = who.logId, metadata = who.metadata } = {},
+  ): Recorder {
+    const call = this.raw.Subscribe({ participantId: who.participantId, since, logId }, metadata);
+    const recorder: Recorder = {
+      events: [],
+      status: undefined,
+      call,
+      waitForCount: (n, timeoutMs) =>
+        waitFor(() => recorder.events.length >= n || recorder.status !== undefined, {
+          timeoutMs,
+          what: `${n} events`,
+        }).then(() => {
+          if (recorder.events.length < n) {
+            throw new Error(
+              `stream ended (${recorder.status?.code} ${recorder.status?.details}) after ${recorder.events.length} of ${n} events`,
+            );
+          }
+        }),
+      waitForEnd: async (timeoutMs) => {
+        await waitFor(() => recorder.status !== undefined, { timeoutMs, what: "stream end" });
+        return recorder.status as grpc.StatusObject;
+      },
+      cancel: () => call.cancel(),
+    };
+    call.on("data", (event: Broadcast__Output) => recorder.events.push(event));
+    call.on("status", (status) => {
+      recorder.status = status;
+    });
+    call.on("error", () => {});
+    return recorder;
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The gRPC error a promise rejected with, or a failure if it resolved. */
+export async function grpcError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as grpc.ServiceError;
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+}

@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { type Logger, silentLogger } from "../../src/server/logger.ts";
+import { type ChatServer, createChatServer } from "../../src/server/server.ts";
+import type { EventLog } from "../../src/store/event-log.ts";
+import { openEventLog } from "../../src/store/open.ts";
+import { tempDir } from "./temp.ts";
+
+export interface TestServer extends AsyncDisposable {
+  address: string;
+  server: ChatServer;
+  log: EventLog;
+  dbPath: string;
+  /** Shuts the server down and closes the log (idempotent). */
+  stop(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Reuse this database file (for restarts); a fresh temp file otherwise. */
+  dbPath?: string;
+  leaveGraceMs?: number;
+  logger?: Logger;
+  port?: number;
+}
+
+/** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
+export async function startTestServer({
+  dbPath,
+  leaveGraceMs = 10_000,
+  logger = silentLogger,
+  port = 0,
+}: TestServerOptions = {}): Promise<TestServer> {
+  const dir = dbPath ? undefined : tempDir();
+  const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
+  const log = openEventLog({ path });
+  const server = createChatServer({ log, logger, leaveGraceMs });
+  const address = await server.listen("127.0.0.1", port);
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= server.shutdown().then(() => {
+      log.close();
+      dir?.[Symbol.dispose]();
+    });
+    return stopped;
+  };
+  return { address, server, log, dbPath: path, stop, [Symbol.asyncDispose]: stop };
+}
