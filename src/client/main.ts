@@ -1,0 +1,131 @@
+// `bun run client --name Bo`: the only client file that reads argv/env, installs
+// signal handlers and exits. The session below knows nothing of terminals.
+import { checkMessage } from "../protocol/validation.ts";
+import { parseClientConfig } from "./cli-config.ts";
+import { type LogFile, openLogFile } from "./log-file.ts";
+import { formatEvent, formatLogLine, formatStatus, sanitize } from "./render.ts";
+import { createChatSession } from "./session.ts";
+import { createTerminal } from "./terminal.ts";
+
+const parsed = parseClientConfig(process.argv.slice(2), process.env);
+if (parsed.kind === "help") {
+  console.log(parsed.text);
+  process.exit(0);
+}
+if (parsed.kind === "error") {
+  console.error(`chitchat client: ${parsed.message}\nRun with --help to see the options.`);
+  process.exit(2);
+}
+const config = parsed.config;
+
+let logFile: LogFile;
+try {
+  logFile = openLogFile(config.logFile);
+} catch (error) {
+  console.error(`chitchat client: cannot open the log file: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const terminal = createTerminal({
+  input: process.stdin,
+  output: process.stdout,
+  errors: process.stderr,
+});
+// A reader that went away (`| head`) is not our failure.
+process.stdout.on("error", () => {});
+
+const session = createChatSession({
+  server: config.server,
+  name: config.name,
+  since: config.since,
+  connectTimeoutMs: config.connectTimeoutMs,
+  onEvent(event) {
+    logFile.write(formatLogLine(event));
+    terminal.show(formatEvent(event));
+  },
+  onStatus(status) {
+    // A final error is reported once, by whoever ends the process.
+    if (status.type === "error") return;
+    const line = formatStatus(status);
+    if (line) terminal.note(line);
+  },
+});
+
+function flush(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (!stream.writable) resolve();
+    else stream.write("", () => resolve());
+  });
+}
+
+let exiting = false;
+async function exit(code: number, message?: string): Promise<never> {
+  if (!exiting) {
+    exiting = true;
+    terminal.close();
+    if (message) process.stderr.write(`chitchat client: ${sanitize(message)}\n`);
+    logFile.close();
+    await Promise.all([flush(process.stdout), flush(process.stderr)]);
+  }
+  process.exit(code);
+}
+
+let leaving = false;
+async function quit(): Promise<void> {
+  if (leaving) {
+    // A second Ctrl-C: stop waiting.
+    session.close();
+    await exit(1, "left without waiting for the server");
+    return;
+  }
+  leaving = true;
+  terminal.close();
+  if (session.state === "new" || session.state === "joining") {
+    session.close();
+    await exit(1, "interrupted before joining");
+  }
+  try {
+    // leave() first waits until every line already handed to publish() is acknowledged.
+    await session.leave();
+  } catch (error) {
+    await exit(1, `leave failed: ${(error as Error).message}`);
+  }
+  await exit(0);
+}
+
+process.on("SIGINT", () => void quit());
+process.on("SIGTERM", () => void quit());
+
+try {
+  const info = await session.join();
+  terminal.note(
+    `joined ${config.server} as ${sanitize(info.name)} at logical time ${info.logicalTime}` +
+      (terminal.interactive ? "; type a message and press Enter, /quit to leave" : ""),
+  );
+} catch (error) {
+  await exit(1, `cannot join: ${(error as Error).message}`);
+}
+
+session.done.then(async (end) => {
+  if (leaving) return;
+  if (end.reason === "failed") await exit(1, `the chat cannot go on: ${end.error.message}`);
+  else await exit(0);
+});
+
+terminal.start({
+  line(line) {
+    if (leaving) return;
+    if (line.trim() === "/quit") {
+      void quit();
+      return;
+    }
+    const checked = checkMessage(line);
+    if (!checked.ok) {
+      terminal.note(`not sent: ${checked.reason}`);
+      return;
+    }
+    session.publish(line).catch((error: Error) => terminal.note(`not sent: ${error.message}`));
+  },
+  end: () => void quit(),
+  interrupt: () => void quit(),
+});
