@@ -74,27 +74,41 @@ export const SERVER_FLAGS: Record<string, Flag> = {
   },
 };
 
+/**
+ * Number flags take plain decimals only: `Number()` alone would read "" and " "
+ * as 0 (a random port, no leave grace) and "0x1F90" as 8080.
+ */
+const DECIMAL = /^\s*[+-]?\d+(\.\d+)?\s*$/;
+const decimal = (value: unknown) =>
+  typeof value === "string" && !DECIMAL.test(value) ? Number.NaN : value;
+
 const port = (flag: string) =>
-  z.coerce
-    .number({ error: `--${flag} must be a number` })
-    .int(`--${flag} must be a whole number`)
-    .min(0, `--${flag} must be 0–65535`)
-    .max(65535, `--${flag} must be 0–65535`);
+  z.preprocess(
+    decimal,
+    z.coerce
+      .number({ error: `--${flag} must be a number` })
+      .int(`--${flag} must be a whole number`)
+      .min(0, `--${flag} must be 0–65535`)
+      .max(65535, `--${flag} must be 0–65535`),
+  );
 
 const schema = z.object({
   host: z.string().min(1, "--host must not be empty"),
   port: port("port"),
   db: z.string().min(1, "--db must not be empty"),
-  leaveGraceMs: z.coerce
-    .number({ error: "--leave-grace-ms must be a number" })
-    .int("--leave-grace-ms must be a whole number")
-    .min(0, "--leave-grace-ms must not be negative")
-    .max(2 ** 31 - 1, "--leave-grace-ms is too large"),
+  leaveGraceMs: z.preprocess(
+    decimal,
+    z.coerce
+      .number({ error: "--leave-grace-ms must be a number" })
+      .int("--leave-grace-ms must be a whole number")
+      .min(0, "--leave-grace-ms must not be negative")
+      .max(2 ** 31 - 1, "--leave-grace-ms is too large"),
+  ),
   synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
-  logFile: z.string().min(1).optional(),
+  logFile: z.string().min(1, "--log-file must not be empty").optional(),
   adminHost: z.string().min(1, "--admin-host must not be empty"),
   adminPort: port("admin-port"),
-  adminToken: z.string().min(1).optional(),
+  adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
 });
 
 export type ConfigResult =

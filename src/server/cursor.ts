@@ -67,8 +67,9 @@ export class Cursor {
 
   /** Committed events, in seq order, from the log's tail. Ignored unless live. */
   push(events: readonly LogEvent[]): void {
-    if (this.#mode !== "live") return;
     for (const event of events) {
+      // Delivering the subscriber's own LEAVE closes the cursor mid-batch.
+      if (this.#mode !== "live") return;
       if (this.#waitingDrain || this.#queue.length > 0) {
         if (this.#queue.length >= this.#o.maxQueue) {
           // Too far behind: forget the queue and read from the log after drain.
@@ -77,8 +78,9 @@ export class Cursor {
           return;
         }
         this.#queue.push(event);
-      } else if (!this.#deliver(event, false)) {
-        return;
+      } else {
+        // A full stream still took this event; the rest of the batch is queued.
+        this.#deliver(event, false);
       }
     }
   }

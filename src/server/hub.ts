@@ -57,6 +57,8 @@ export interface Hub {
     messageId: string,
   ): Promise<LogEvent>;
   leave(participant: Participant, logicalTime: number): Promise<LogEvent>;
+  /** Fails FAILED_PRECONDITION unless `logId` is empty or names this log. */
+  checkLogId(logId: string): void;
   subscribe(participant: Participant, options: SubscribeOptions, sink: EventSink): Cursor;
   /** Participants in the chat now, in join order. */
   participants(): Participant[];
@@ -104,6 +106,15 @@ export function createHub({
       });
     }
   });
+
+  const checkLogId = (logId: string) => {
+    if (logId !== "" && logId !== log.logId) {
+      throw new ChatError(
+        "failed_precondition",
+        `this server's event log is not the one you joined (it holds log ${log.logId}, not ${logId})`,
+      );
+    }
+  };
 
   const ensureOpen = () => {
     if (closing) throw new ChatError("unavailable", "server shutting down");
@@ -269,14 +280,11 @@ export function createHub({
       return leave(p, logicalTime);
     },
 
+    checkLogId,
+
     subscribe(p, { since, logId }, sink) {
       ensureOpen();
-      if (logId !== "" && logId !== log.logId) {
-        throw new ChatError(
-          "failed_precondition",
-          `this server holds log ${log.logId}, not ${logId}: the history you resume from is gone`,
-        );
-      }
+      checkLogId(logId);
       const top = log.top();
       if (since > top.logicalTime) {
         throw new ChatError(

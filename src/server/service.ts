@@ -1,4 +1,5 @@
 import type * as grpc from "@grpc/grpc-js";
+import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
 import type { EventKind } from "../protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
@@ -134,6 +135,9 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
       try {
         if (hub.closing) throw new ChatError("unavailable", "server shutting down");
         const request = wellFormed(call.request);
+        // A resume against a different log is refused first: the participant
+        // it names may not exist here at all.
+        hub.checkLogId(request.logId);
         const participant = authenticate(hub, call, request.participantId);
         const sink: EventSink = {
           write: (event, replayed) => call.write(toBroadcast(event, replayed)),
@@ -141,6 +145,8 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
           end: () => call.end(),
           fail: (error) => call.emit("error", toServiceError(error, logger)),
         };
+        // Headers now, so the client knows it is connected before the first event.
+        call.sendMetadata(new Metadata());
         const cursor = hub.subscribe(
           participant,
           { since: request.since, logId: request.logId },

@@ -1,0 +1,306 @@
+// A real server process stopped with SIGTERM and started again on the same
+// database: the log, its id, the Lamport clock and the sessions survive.
+import { afterEach, describe, expect, test } from "bun:test";
+import * as grpc from "@grpc/grpc-js";
+import type { Broadcast__Output, PublishAck__Output } from "../../src/protocol/proto.ts";
+import { SERVER_FLAGS } from "../../src/server/config.ts";
+import { grpcError } from "../support/grpc-client.ts";
+import {
+  broadcastAsRow,
+  exitOf,
+  logLine,
+  ProcessHarness,
+  portOf,
+  readEvents,
+  visible,
+} from "../support/process-harness.ts";
+
+const h = new ProcessHarness();
+afterEach(() => h.cleanup());
+
+/** A Broadcast without `replayed` (live and replayed copies of one event are equal). */
+const stored = (e: Broadcast__Output) => broadcastAsRow(e);
+
+describe("SIGTERM and restart on the same database", () => {
+  test("a stopped server comes back with the same log, clock and sessions", async () => {
+    const db = h.dbPath();
+    const first = await h.server(db);
+    const port = portOf(first.address);
+    const a = h.client(first.address);
+    const b = h.client(first.address);
+
+    const alice = await a.join("Alice", 0);
+    const bob = await b.join("Bob", 3);
+    expect([alice.seq, bob.seq]).toEqual([1, 2]);
+    const aliceStream = a.subscribe(alice);
+    const bobStream = b.subscribe(bob);
+
+    // Some messages, with senders' clocks that sometimes jump ahead of the server.
+    const acks: (PublishAck__Output & { content: string })[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const [c, who] = i % 2 === 0 ? [a, alice] : [b, bob];
+      const content = `before restart #${i}`;
+      const ack = await c.publish(who, content, { logicalTime: i === 3 ? 40 : 0 });
+      acks.push({ ...ack, content });
+    }
+    const oldTop = acks[acks.length - 1] as PublishAck__Output;
+    expect(oldTop.seq).toBe(8);
+    await aliceStream.waitForCount(8);
+    await bobStream.waitForCount(7);
+    const history = aliceStream.events.map(stored);
+    expect(history.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const ack of acks) {
+      expect(history.find((e) => e.seq === ack.seq)).toMatchObject({
+        logicalTime: ack.logicalTime,
+        content: ack.content,
+        kind: "message",
+      });
+    }
+
+    // SIGTERM: exit 0 within 5 s, streams end UNAVAILABLE "server shutting down".
+    first.proc.kill("SIGTERM");
+    const exit = await exitOf(first, 5_000);
+    expect(exit).toMatchObject({ code: 0, signal: null });
+    expect(exit.ms).toBeLessThan(5_000);
+    expect(logLine(first.stdout(), "shutdown")).toEqual({ signal: "SIGTERM" });
+    expect(logLine(first.stdout(), "stopped")).toEqual({ seq: "8" });
+    expect(first.stderr()).toBe("");
+    for (const stream of [aliceStream, bobStream]) {
+      const status = await stream.waitForEnd(2_000);
+      expect({ code: status.code, details: status.details }).toEqual({
+        code: grpc.status.UNAVAILABLE,
+        details: "server shutting down",
+      });
+    }
+    // The file holds exactly what the clients saw.
+    expect(readEvents(db).map(visible)).toEqual(history);
+
+    // Restart on the same db and the same port (the old clients reconnect there).
+    const second = await h.server(db, ["--port", String(port)]);
+    expect(second.address).toBe(first.address);
+    const listening = logLine(second.stdout(), "listening");
+    expect(listening).toMatchObject({
+      logId: alice.logId,
+      seq: String(oldTop.seq),
+      lt: String(oldTop.logicalTime),
+      db,
+    });
+    expect(logLine(first.stdout(), "listening")).toMatchObject({
+      logId: alice.logId,
+      seq: "0",
+      lt: "0",
+    });
+
+    // The clock survives: a newcomer with clock 0 lands after every old event.
+    const c = h.client(second.address);
+    const carol = await c.join("Carol", 0);
+    expect(carol.logId).toBe(alice.logId);
+    expect(carol.seq).toBe(oldTop.seq + 1);
+    expect(carol.logicalTime).toBe(oldTop.logicalTime + 1);
+    for (const e of history) expect(carol.logicalTime).toBeGreaterThan(e.logicalTime);
+
+    // The whole history is intact, replayed, then Carol's JOIN.
+    const everything = c.subscribe(carol, { since: 0 });
+    await everything.waitForCount(history.length + 1);
+    expect(everything.events.slice(0, history.length).map(stored)).toEqual(history);
+    expect(everything.events.slice(0, history.length).every((e) => e.replayed)).toBe(true);
+    expect(everything.events[history.length]).toMatchObject({
+      seq: carol.seq,
+      logicalTime: carol.logicalTime,
+      kind: "EVENT_KIND_JOIN",
+      participantId: carol.participantId,
+    });
+
+    // Alice's old token still works, on her old client: resuming from the last
+    // time she saw gets only what came later.
+    const lastSeen = (aliceStream.events.at(-1) as Broadcast__Output).logicalTime;
+    const resumed = a.subscribe(alice, { since: lastSeen });
+    await resumed.waitForCount(1);
+    const hello = await a.publish(alice, "after restart, same token");
+    const fromBob = await b.publish(bob, "Bob is back too");
+    await resumed.waitForCount(3);
+    expect(resumed.events.map((e) => [e.seq, e.logicalTime, e.kind, e.content])).toEqual([
+      [
+        carol.seq,
+        carol.logicalTime,
+        "EVENT_KIND_JOIN",
+        `Participant Carol joined Chit Chat at logical time ${carol.logicalTime}`,
+      ],
+      [hello.seq, hello.logicalTime, "EVENT_KIND_MESSAGE", "after restart, same token"],
+      [fromBob.seq, fromBob.logicalTime, "EVENT_KIND_MESSAGE", "Bob is back too"],
+    ]);
+    expect(hello.seq).toBe(carol.seq + 1);
+    expect(hello.logicalTime).toBeGreaterThan(carol.logicalTime);
+    for (const e of resumed.events) expect(e.logicalTime).toBeGreaterThan(lastSeen);
+    await everything.waitForCount(history.length + 3);
+
+    // A token that never existed is still refused after the restart.
+    const forged = await grpcError(
+      a.publish({ participantId: alice.participantId, metadata: bob.metadata }, "forged"),
+    );
+    expect(forged.code).toBe(grpc.status.UNAUTHENTICATED);
+
+    second.proc.kill("SIGTERM");
+    expect(await exitOf(second)).toMatchObject({ code: 0 });
+    expect(logLine(second.stdout(), "stopped")).toEqual({ seq: String(fromBob.seq) });
+    const rows = readEvents(db);
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
+    expect(rows.map(visible)).toEqual(everything.events.map(stored));
+    // Usually ~1.5 s; the margin is for a loaded machine (two process starts).
+  }, 15_000);
+});
+
+test("a participant who does not come back after a restart is announced as left after the grace", async () => {
+  const db = h.dbPath();
+  const first = await h.server(db, ["--leave-grace-ms", "300"]);
+  const d = h.client(first.address);
+  const dee = await d.join("Dee");
+  const deeStream = d.subscribe(dee);
+  await deeStream.waitForCount(1);
+  first.proc.kill("SIGTERM");
+  expect(await exitOf(first)).toMatchObject({ code: 0 });
+  // A shutdown is no leave: the log holds only the JOIN.
+  expect(readEvents(db).map((r) => r.kind)).toEqual(["join"]);
+
+  const second = await h.server(db, ["--leave-grace-ms", "300"]);
+  const e = h.client(second.address);
+  const eve = await e.join("Eve");
+  const eveStream = e.subscribe(eve, { since: 0 });
+  await eveStream.waitForCount(3, 5_000);
+  expect(eveStream.events.map((x) => [x.seq, x.kind, x.participantId])).toEqual([
+    [1, "EVENT_KIND_JOIN", dee.participantId],
+    [2, "EVENT_KIND_JOIN", eve.participantId],
+    [3, "EVENT_KIND_LEAVE", dee.participantId],
+  ]);
+  expect(eveStream.events[2]?.content).toBe(
+    `Participant Dee left Chit Chat at logical time ${eveStream.events[2]?.logicalTime}`,
+  );
+  // Dee's token died with the LEAVE.
+  const late = await grpcError(h.client(second.address).publish(dee, "I am back"));
+  expect(late.code).toBe(grpc.status.UNAUTHENTICATED);
+}, 15_000);
+
+describe("command line", () => {
+  test("--help lists every flag with its env twin and default, and exits 0", async () => {
+    const child = h.bun(["src/server/main.ts", "--help"]);
+    expect(await child.exited).toBe(0);
+    const out = child.stdout();
+    expect(out).toContain("Usage: bun run server");
+    const expected: [string, string, string | undefined][] = [
+      ["--host", "CHITCHAT_HOST", "127.0.0.1"],
+      ["--port", "CHITCHAT_PORT", "50051"],
+      ["--db", "CHITCHAT_DB", "data/chitchat.db"],
+      ["--leave-grace-ms", "CHITCHAT_LEAVE_GRACE_MS", "10000"],
+      ["--synchronous", "CHITCHAT_SYNCHRONOUS", "full"],
+      ["--log-file", "CHITCHAT_LOG_FILE", undefined],
+      ["--admin-host", "CHITCHAT_ADMIN_HOST", "127.0.0.1"],
+      ["--admin-port", "CHITCHAT_ADMIN_PORT", "8080"],
+      ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],
+    ];
+    // The list above is the whole table: a new flag must be added here too.
+    expect(Object.keys(SERVER_FLAGS).map((f) => `--${f}`)).toEqual(expected.map(([f]) => f));
+    const lines = out.split("\n");
+    for (const [flag, env, def] of expected) {
+      const line = lines.find((l) => l.trimStart().startsWith(`${flag} `));
+      expect(line, `${flag} in --help`).toBeDefined();
+      expect(line).toContain(env);
+      if (def !== undefined) expect(line).toContain(`(default: ${def})`);
+      else expect(line).not.toContain("(default:");
+    }
+    expect(lines.some((l) => l.trimStart().startsWith("--help "))).toBe(true);
+    expect(child.stderr()).toBe("");
+  });
+
+  test("bad flags exit 2 with a clear message on stderr and touch nothing", async () => {
+    // Every problem with the values is reported at once, each naming its flag.
+    const cases: [string[], string[]][] = [
+      [
+        [
+          ...["--port", "abc", "--leave-grace-ms", "", "--admin-port", "0x1F90"],
+          ...["--synchronous", "sometimes", "--log-file", ""],
+        ],
+        [
+          "--port must be a number",
+          "--leave-grace-ms must be a number",
+          "--admin-port must be a number",
+          "--synchronous must be full or normal",
+          "--log-file must not be empty",
+        ],
+      ],
+      // An empty number is not 0 (it used to start the server on a random port).
+      [["--port", ""], ["--port must be a number"]],
+      [
+        ["--port", "70000", "--admin-port", " "],
+        ["--port must be 0–65535", "--admin-port must be a number"],
+      ],
+      [["--nope"], ["Unknown option '--nope'"]],
+      [["stray"], ["Unexpected argument 'stray'"]],
+    ];
+    // All at once: each is a process start.
+    const results = await Promise.all(
+      cases.map(async ([args, messages]) => {
+        const db = h.dbPath();
+        // --port 0 first: should a bad value be accepted, the server binds no fixed port.
+        const child = h.bun(["src/server/main.ts", "--port", "0", "--db", db, ...args]);
+        const { code } = await exitOf(child, 10_000);
+        const stderr = child.stderr();
+        return {
+          args,
+          code,
+          stdout: child.stdout(),
+          clear:
+            stderr.startsWith("chitchat server: ") && messages.every((m) => stderr.includes(m)),
+          pointsToHelp: stderr.includes("--help"),
+          dbCreated: await Bun.file(db).exists(),
+          stderr,
+        };
+      }),
+    );
+    for (const { stderr, ...result } of results) {
+      expect(result, stderr).toEqual({
+        args: result.args,
+        code: 2,
+        stdout: "",
+        clear: true,
+        pointsToHelp: true,
+        dbCreated: false,
+      });
+    }
+  }, 15_000);
+
+  test("the environment twins configure the server when no flags are given", async () => {
+    const db = h.dbPath();
+    const child = h.bun(["src/server/main.ts"], {
+      CHITCHAT_PORT: "0",
+      CHITCHAT_DB: db,
+      CHITCHAT_LEAVE_GRACE_MS: "1234",
+      CHITCHAT_SYNCHRONOUS: "normal",
+    });
+    const match = await child.waitForStdout(/listening address=(\S+)/);
+    const address = match[1] as string;
+    expect(portOf(address)).toBeGreaterThan(0);
+    expect(portOf(address)).not.toBe(50051);
+    expect(logLine(child.stdout(), "listening")).toMatchObject({
+      db,
+      synchronous: "normal",
+      leaveGraceMs: "1234",
+    });
+    const c = h.client(address);
+    const ann = await c.join("Ann");
+    child.proc.kill("SIGTERM");
+    expect(await exitOf(child)).toMatchObject({ code: 0 });
+    expect(readEvents(db)).toMatchObject([
+      { seq: 1, kind: "join", participantId: ann.participantId },
+    ]);
+  });
+
+  test("a flag wins over its environment twin", async () => {
+    const db = h.dbPath();
+    const child = h.bun(["src/server/main.ts", "--port", "0", "--db", db], {
+      CHITCHAT_PORT: "not a port",
+      CHITCHAT_DB: "",
+    });
+    await child.waitForStdout(/listening address=\S+/);
+    expect(logLine(child.stdout(), "listening")).toMatchObject({ db });
+  });
+});
