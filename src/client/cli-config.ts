@@ -1,6 +1,6 @@
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { type FlagTable, helpText, issuesMessage, readFlags, wholeNumber } from "../cli/flags.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import { checkName } from "../protocol/validation.ts";
 
@@ -14,15 +14,8 @@ export interface ClientConfig {
   connectTimeoutMs: number;
 }
 
-interface Flag {
-  key: keyof ClientConfig;
-  env: string;
-  default: string | undefined;
-  help: string;
-}
-
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
-export const CLIENT_FLAGS: Record<string, Flag> = {
+export const CLIENT_FLAGS: FlagTable<keyof ClientConfig> = {
   name: { key: "name", env: "CHITCHAT_NAME", default: undefined, help: "display name (required)" },
   server: {
     key: "server",
@@ -39,7 +32,9 @@ export const CLIENT_FLAGS: Record<string, Flag> = {
   "log-file": {
     key: "logFile",
     env: "CHITCHAT_LOG_FILE",
-    default: "logs/<name>.log",
+    // Depends on the name, so it is filled in after parsing.
+    default: undefined,
+    shownDefault: "logs/<name>.log",
     help: "append every event to this file (its folder is created)",
   },
   "connect-timeout-ms": {
@@ -66,18 +61,9 @@ const schema = z.object({
   server: z
     .string()
     .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, "--server must look like host:port"),
-  since: z.coerce
-    .number({ error: "--since must be a number" })
-    .int("--since must be a whole number")
-    .min(0, "--since must not be negative")
-    .max(MAX_LOGICAL_TIME, "--since is too large")
-    .optional(),
+  since: wholeNumber("since", { min: 0, max: MAX_LOGICAL_TIME }).optional(),
   logFile: z.string().min(1, "--log-file must not be empty").optional(),
-  connectTimeoutMs: z.coerce
-    .number({ error: "--connect-timeout-ms must be a number" })
-    .int("--connect-timeout-ms must be a whole number")
-    .min(1, "--connect-timeout-ms must be positive")
-    .max(2 ** 31 - 1, "--connect-timeout-ms is too large"),
+  connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
 });
 
 export type ConfigResult =
@@ -87,19 +73,14 @@ export type ConfigResult =
 
 /** The --help text, generated from CLIENT_FLAGS. */
 export function clientHelp(): string {
-  const lines = [
-    "Usage: bun run client --name <name> [options]",
-    "",
-    "Joins the chat, shows it, and publishes each line you type; /quit (or end of input) leaves.",
-    "",
-    "Options (each has an environment twin):",
-  ];
-  for (const [name, flag] of Object.entries(CLIENT_FLAGS)) {
-    const def = flag.default === undefined ? "" : ` (default: ${flag.default})`;
-    lines.push(`  --${name.padEnd(20)} ${flag.env.padEnd(28)} ${flag.help}${def}`);
-  }
-  lines.push(`  --${"help".padEnd(20)} ${"".padEnd(28)} show this help`);
-  return lines.join("\n");
+  return helpText(
+    [
+      "Usage: bun run client --name <name> [options]",
+      "",
+      "Joins the chat, shows it, and publishes each line you type; /quit (or end of input) leaves.",
+    ],
+    CLIENT_FLAGS,
+  );
 }
 
 /** Parses flags over env twins over defaults. Flags win over the environment. */
@@ -107,27 +88,11 @@ export function parseClientConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ConfigResult {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
-    for (const name of Object.keys(CLIENT_FLAGS)) options[name] = { type: "string" };
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-  } catch (error) {
-    return { kind: "error", message: (error as Error).message };
-  }
-  if (parsed.values.help) return { kind: "help", text: clientHelp() };
-  const raw: Record<string, string | undefined> = {};
-  for (const [name, flag] of Object.entries(CLIENT_FLAGS)) {
-    const fromFlag = parsed.values[name];
-    const fromEnv = env[flag.env] === "" ? undefined : env[flag.env];
-    // The log file's default depends on the name, so it is filled in after parsing.
-    const fallback = flag.key === "logFile" ? undefined : flag.default;
-    raw[flag.key] = typeof fromFlag === "string" ? fromFlag : (fromEnv ?? fallback);
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    return { kind: "error", message: result.error.issues.map((i) => i.message).join("; ") };
-  }
+  const read = readFlags(CLIENT_FLAGS, argv, env);
+  if (read.kind === "help") return { kind: "help", text: clientHelp() };
+  if (read.kind === "error") return read;
+  const result = schema.safeParse(read.values);
+  if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
   const { logFile, ...rest } = result.data;
   return {
     kind: "config",

@@ -1,5 +1,5 @@
-import { parseArgs } from "node:util";
 import { z } from "zod";
+import { type FlagTable, helpText, issuesMessage, readFlags, wholeNumber } from "../cli/flags.ts";
 
 /** Everything `bun run server` can be told, parsed once and passed down. */
 export interface ServerConfig {
@@ -14,15 +14,8 @@ export interface ServerConfig {
   adminToken: string | undefined;
 }
 
-interface Flag {
-  key: keyof ServerConfig;
-  env: string;
-  default: string | undefined;
-  help: string;
-}
-
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
-export const SERVER_FLAGS: Record<string, Flag> = {
+export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
   host: { key: "host", env: "CHITCHAT_HOST", default: "127.0.0.1", help: "gRPC listen address" },
   port: {
     key: "port",
@@ -74,40 +67,15 @@ export const SERVER_FLAGS: Record<string, Flag> = {
   },
 };
 
-/**
- * Number flags take plain decimals only: `Number()` alone would read "" and " "
- * as 0 (a random port, no leave grace) and "0x1F90" as 8080.
- */
-const DECIMAL = /^\s*[+-]?\d+(\.\d+)?\s*$/;
-const decimal = (value: unknown) =>
-  typeof value === "string" && !DECIMAL.test(value) ? Number.NaN : value;
-
-const port = (flag: string) =>
-  z.preprocess(
-    decimal,
-    z.coerce
-      .number({ error: `--${flag} must be a number` })
-      .int(`--${flag} must be a whole number`)
-      .min(0, `--${flag} must be 0–65535`)
-      .max(65535, `--${flag} must be 0–65535`),
-  );
-
 const schema = z.object({
   host: z.string().min(1, "--host must not be empty"),
-  port: port("port"),
+  port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
   db: z.string().min(1, "--db must not be empty"),
-  leaveGraceMs: z.preprocess(
-    decimal,
-    z.coerce
-      .number({ error: "--leave-grace-ms must be a number" })
-      .int("--leave-grace-ms must be a whole number")
-      .min(0, "--leave-grace-ms must not be negative")
-      .max(2 ** 31 - 1, "--leave-grace-ms is too large"),
-  ),
+  leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
   synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
   logFile: z.string().min(1, "--log-file must not be empty").optional(),
   adminHost: z.string().min(1, "--admin-host must not be empty"),
-  adminPort: port("admin-port"),
+  adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
 });
 
@@ -118,13 +86,7 @@ export type ConfigResult =
 
 /** The --help text, generated from SERVER_FLAGS. */
 export function serverHelp(): string {
-  const lines = ["Usage: bun run server [options]", "", "Options (each has an environment twin):"];
-  for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
-    const def = flag.default === undefined ? "" : ` (default: ${flag.default})`;
-    lines.push(`  --${name.padEnd(16)} ${flag.env.padEnd(24)} ${flag.help}${def}`);
-  }
-  lines.push(`  --${"help".padEnd(16)} ${"".padEnd(24)} show this help`);
-  return lines.join("\n");
+  return helpText(["Usage: bun run server [options]"], SERVER_FLAGS);
 }
 
 /** Parses flags over env twins over defaults. Flags win over the environment. */
@@ -132,23 +94,10 @@ export function parseServerConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ConfigResult {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
-    for (const name of Object.keys(SERVER_FLAGS)) options[name] = { type: "string" };
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
-  } catch (error) {
-    return { kind: "error", message: (error as Error).message };
-  }
-  if (parsed.values.help) return { kind: "help", text: serverHelp() };
-  const raw: Record<string, string | undefined> = {};
-  for (const [name, flag] of Object.entries(SERVER_FLAGS)) {
-    const fromFlag = parsed.values[name];
-    raw[flag.key] = typeof fromFlag === "string" ? fromFlag : (env[flag.env] ?? flag.default);
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    return { kind: "error", message: result.error.issues.map((i) => i.message).join("; ") };
-  }
+  const read = readFlags(SERVER_FLAGS, argv, env);
+  if (read.kind === "help") return { kind: "help", text: serverHelp() };
+  if (read.kind === "error") return read;
+  const result = schema.safeParse(read.values);
+  if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
   return { kind: "config", config: result.data as ServerConfig };
 }
