@@ -94,7 +94,6 @@ export function createHub({
   }
 
   log.onAppend((events) => {
-    for (const cursor of cursors) cursor.push(events);
     for (const e of events) {
       logger.info("broadcast", {
         seq: e.seq,
@@ -105,6 +104,7 @@ export function createHub({
         subscribers: cursors.size,
       });
     }
+    for (const cursor of cursors) cursor.push(events);
   });
 
   const checkLogId = (logId: string) => {

@@ -73,7 +73,8 @@ async function stop(signal: string): Promise<void> {
   log.close();
   clearTimeout(deadline);
   logger.info("stopped", { seq: log.top().seq });
-  logFile?.end();
+  // process.exit does not wait for a file stream: end it first so the last lines land.
+  await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

@@ -205,11 +205,10 @@ describe("chat session against a real server", () => {
       expect(await rejection(offline.publish("fine"))).toEqual(
         new ChatError("failed_precondition", "not in the chat yet (join first)"),
       );
-      const started = Date.now();
       expect(
         await rejection(createChatSession({ server: await deadAddress(), name: " " }).join()),
       ).toEqual(new ChatError("invalid_argument", "name must not be empty"));
-      expect(Date.now() - started).toBeLessThan(1_000);
+      // The address is dead: the name's error proves no call was made.
 
       // Against a live server the refused message leaves no trace in the log.
       const srv = await server();
