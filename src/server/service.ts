@@ -72,7 +72,14 @@ function authenticate(
   participantId: string,
 ): Participant {
   if (participantId === "") throw invalid("participant_id is required");
-  const token = bearerToken(call.metadata.get("authorization")[0]);
+  const header = call.metadata.get("authorization")[0];
+  const token = bearerToken(header);
+  if (header !== undefined && token === undefined) {
+    throw new ChatError(
+      "unauthenticated",
+      "malformed authorization metadata: expected 'Bearer <session_token>'",
+    );
+  }
   return hub.authenticate(participantId, token);
 }
 

@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import {
+  asBroadcast,
+  Harness,
+  publishMany,
+  range,
+  wholeLog,
+  withoutFlag,
+} from "../support/harness.ts";
+import { waitFor } from "../support/wait.ts";
+
+const h = new Harness();
+afterEach(() => h.dispose());
+
+const COUNT = 3000;
+/** 100 characters each: the index, padded with x. */
+const text = (i: number) => String(i).padStart(100, "x");
+
+describe("a subscriber that stops reading", () => {
+  test("does not delay the others, and later gets everything once, in order, from the log", async () => {
+    const server = await h.start();
+    const s = h.client(server.address);
+    const slowWho = await s.join("Slow");
+    const slow = s.subscribe(slowWho);
+    await slow.waitForCount(1);
+    // Stop reading: grpc-js stops pulling from the HTTP/2 stream, so its window fills up.
+    slow.call.pause();
+
+    const f = h.client(server.address);
+    const fastWho = await f.join("Fast");
+    const fast = f.subscribe(fastWho);
+    await fast.waitForCount(1);
+
+    const p = h.client(server.address);
+    const pub = await p.join("Pub");
+    await publishMany(p, pub, COUNT, { text, concurrency: 100 });
+    expect(wholeLog(server)[3]?.content).toBe(text(0));
+    const top = server.log.top().seq;
+    expect(top).toBe(3 + COUNT);
+
+    // The fast reader has everything while the slow one is still paused.
+    await fast.waitForCount(top - fastWho.seq + 1, 3_000);
+    expect(slow.events).toHaveLength(1);
+    const log = wholeLog(server);
+    expect(fast.events.map((e) => e.seq)).toEqual(range(fastWho.seq, top));
+    expect(fast.events.slice(1)).toEqual(
+      log.filter((e) => e.seq > fastWho.seq).map((e) => asBroadcast(e, false)),
+    );
+
+    slow.call.resume();
+    await slow.waitForCount(top);
+    expect(slow.events.map((e) => e.seq)).toEqual(range(1, top));
+    expect(slow.events.map(withoutFlag)).toEqual(log.map((e) => withoutFlag(asBroadcast(e, true))));
+    // It fell behind past its queue and was served from the log: later events came replayed.
+    const servedFromLog = slow.events.filter((e) => e.seq > 3 && e.replayed).length;
+    expect(servedFromLog).toBeGreaterThan(COUNT / 2);
+    // And once caught up it is live again.
+    const ack = await p.publish(pub, "after catching up");
+    await waitFor(() => slow.events.length === top + 1, { what: "the next event" });
+    expect(slow.events.at(-1)).toMatchObject({ seq: ack.seq, replayed: false });
+  });
+});
