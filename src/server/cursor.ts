@@ -43,6 +43,9 @@ export class Cursor {
   #lastSeq: number;
   #waitingDrain = false;
   #queue: LogEvent[] = [];
+  /** The page being replayed while catching up, and how far into it we are. */
+  #page: LogEvent[] = [];
+  #pageAt = 0;
 
   constructor(options: CursorOptions) {
     this.#o = options;
@@ -100,6 +103,7 @@ export class Cursor {
   #close(): void {
     this.#mode = "closed";
     this.#queue = [];
+    this.#page = [];
     this.#o.onClose(this);
   }
 
@@ -119,13 +123,23 @@ export class Cursor {
   #pump(): void {
     const { log, pageSize } = this.#o;
     while (this.#mode === "catching-up" && !this.#waitingDrain) {
-      const rows = log.readAfterSeq(this.#lastSeq, pageSize);
-      for (const row of rows) {
+      if (this.#pageAt >= this.#page.length) {
+        this.#page = log.readAfterSeq(this.#lastSeq, pageSize);
+        this.#pageAt = 0;
+      }
+      // A full stream stops us mid-page; the rest of the page waits for drain
+      // rather than being read again.
+      while (this.#pageAt < this.#page.length) {
+        const row = this.#page[this.#pageAt++] as LogEvent;
         if (!this.#deliver(row, true)) return;
       }
       // Nothing async happens between this check and the switch, so the next
       // committed event reaches us through push(): the switch has no gap.
-      if (this.#lastSeq >= log.top().seq) this.#mode = "live";
+      if (this.#lastSeq >= log.top().seq) {
+        this.#mode = "live";
+        this.#page = [];
+        this.#pageAt = 0;
+      }
     }
   }
 
