@@ -1,27 +1,15 @@
-import type { EventKind } from "../protocol/events.ts";
+import { type ChatEventRecord, kindFromWire } from "../protocol/events.ts";
 import type { Broadcast__Output } from "../protocol/proto.ts";
 
 /** One event of the chat as the session delivers it (proto types stop at the gRPC edge). */
-export interface ChatEvent {
-  seq: number;
-  logicalTime: number;
-  kind: EventKind;
-  participantId: string;
-  name: string;
-  content: string;
-  sentAtMs: number;
+export interface ChatEvent extends ChatEventRecord {
+  /** Read back from the log rather than pushed live. */
   replayed: boolean;
 }
 
-const KINDS: Partial<Record<string, EventKind>> = {
-  EVENT_KIND_JOIN: "join",
-  EVENT_KIND_MESSAGE: "message",
-  EVENT_KIND_LEAVE: "leave",
-};
-
 /** The domain event for a broadcast, or undefined for a kind this client does not know. */
 export function fromBroadcast(b: Broadcast__Output): ChatEvent | undefined {
-  const kind = KINDS[b.kind];
+  const kind = kindFromWire(b.kind);
   if (!kind) return undefined;
   return {
     seq: b.seq,

@@ -1,12 +1,11 @@
 import type * as grpc from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
-import type { EventKind } from "../protocol/events.ts";
+import { WIRE_KIND } from "../protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   Broadcast,
   ChitChatHandlers,
-  EventKind__Output,
   JoinAck,
   LeaveAck,
   PublishAck,
@@ -25,18 +24,12 @@ export interface ChatServiceOptions {
   logger: Logger;
 }
 
-const KIND: Record<EventKind, EventKind__Output> = {
-  join: "EVENT_KIND_JOIN",
-  message: "EVENT_KIND_MESSAGE",
-  leave: "EVENT_KIND_LEAVE",
-};
-
 /** The proto view of a stored event. */
 export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
   return {
     seq: event.seq,
     logicalTime: event.logicalTime,
-    kind: KIND[event.kind],
+    kind: WIRE_KIND[event.kind],
     participantId: event.participantId,
     name: event.name,
     content: event.content,

@@ -1,19 +1,11 @@
 import type { Database } from "better-sqlite3";
 import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { type EventKind, joinSentence, leaveSentence } from "../protocol/events.ts";
+import { type ChatEventRecord, joinSentence, leaveSentence } from "../protocol/events.ts";
 import { events, participants } from "./schema.ts";
 
 /** An event as the log stores it. */
-export interface LogEvent {
-  seq: number;
-  logicalTime: number;
-  kind: EventKind;
-  participantId: string;
-  name: string;
-  content: string;
-  sentAtMs: number;
-}
+export type LogEvent = ChatEventRecord;
 
 /** Something to append; the log stamps `seq` and the Lamport time. */
 export type EventDraft =
