@@ -1,85 +1,51 @@
 // End to end: a real server and three `bun src/client/main.ts` processes with piped stdin.
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Subprocess } from "bun";
-import {
-  cleanEnv,
-  collect,
-  type Output,
-  ROOT,
-  type RunningServer,
-  startServer,
-  waitFor,
-} from "./helpers.ts";
+import { Harness } from "../support/harness.ts";
+import { deadAddress } from "../support/net.ts";
+import type { Child } from "../support/process.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Real processes: generous limits so a loaded machine does not fail them; they pass in ~1 s.
 const SLOW = 15_000;
+/** How long a server process may take to say it listens. */
+const SERVER_START_MS = 10_000;
 
-let dir: string;
-let server: RunningServer | undefined;
-const clients: Client[] = [];
+const h = new Harness();
+afterEach(() => h.dispose());
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "chitchat-cli-"));
-});
+/** A server process on a fresh database, on `port` if given. */
+function server(port?: number) {
+  return h.server(h.dbPath(), port === undefined ? [] : ["--port", String(port)], SERVER_START_MS);
+}
 
-afterEach(async () => {
-  for (const c of clients.splice(0)) {
-    if (c.proc.exitCode === null) c.proc.kill("SIGKILL");
-    await c.proc.exited;
-  }
-  await server?.kill();
-  server = undefined;
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Client {
+interface Client extends Child {
   name: string;
-  proc: Subprocess<"pipe", "pipe", "pipe">;
-  stdout: Output;
-  stderr: Output;
   logFile: string;
   send(text: string): void;
 }
 
 function client(name: string, address: string, extra: string[] = []): Client {
-  const logFile = join(dir, `${name}.log`);
-  const proc = Bun.spawn(
-    [
-      "bun",
-      "src/client/main.ts",
-      "--name",
-      name,
-      "--server",
-      address,
-      "--log-file",
-      logFile,
-      ...extra,
-    ],
-    { cwd: ROOT, env: cleanEnv(), stdin: "pipe", stdout: "pipe", stderr: "pipe" },
-  );
-  const c: Client = {
+  const logFile = join(h.dir(), `${name}.log`);
+  const child = h.bun([
+    "src/client/main.ts",
+    "--name",
     name,
-    proc,
-    stdout: collect(proc.stdout),
-    stderr: collect(proc.stderr),
+    "--server",
+    address,
+    "--log-file",
     logFile,
-    send(text) {
-      proc.stdin.write(text);
-      proc.stdin.flush();
+    ...extra,
+  ]);
+  return Object.assign(child, {
+    name,
+    logFile,
+    send(text: string) {
+      child.proc.stdin.write(text);
+      child.proc.stdin.flush();
     },
-  };
-  clients.push(c);
-  return c;
-}
-
-async function exitCode(c: Client): Promise<number> {
-  const code = await c.proc.exited;
-  await Promise.all([c.stdout.closed, c.stderr.closed]);
-  return code;
+  });
 }
 
 const joined = (name: string) =>
@@ -124,43 +90,46 @@ describe("bun run client", () => {
   test(
     "three participants chat, refuse a long line, and leave cleanly",
     async () => {
-      server = await startServer({ db: join(dir, "chat.db") });
-      const address = server.address;
+      const { address } = await server();
       const long = "x".repeat(140);
 
       // Join one after another: each sees the joins from its own on.
       const a = client("A", address);
-      await waitFor("A's join", () => sees(a, joined("A")));
+      await waitFor(() => sees(a, joined("A")), { what: "A's join" });
       const b = client("B", address);
-      await waitFor("B's join", () => sees(b, joined("B")));
+      await waitFor(() => sees(b, joined("B")), { what: "B's join" });
       const c = client("C", address);
-      await waitFor("C's join", () => sees(c, joined("C")));
-      await waitFor("A and B to see C join", () => sees(a, joined("C")) && sees(b, joined("C")));
+      await waitFor(() => sees(c, joined("C")), { what: "C's join" });
+      await waitFor(() => sees(a, joined("C")) && sees(b, joined("C")), {
+        what: "A and B to see C join",
+      });
 
       a.send("hej fra A\n");
-      await waitFor("everyone to see A", () =>
-        [a, b, c].every((x) => sees(x, said("A", "hej fra A"))),
-      );
+      await waitFor(() => [a, b, c].every((x) => sees(x, said("A", "hej fra A"))), {
+        what: "everyone to see A",
+      });
       b.send(`${long}\nhej fra B\n`);
-      await waitFor("everyone to see B", () =>
-        [a, b, c].every((x) => sees(x, said("B", "hej fra B"))),
-      );
+      await waitFor(() => [a, b, c].every((x) => sees(x, said("B", "hej fra B"))), {
+        what: "everyone to see B",
+      });
       expect(b.stderr.lines).toContain(
         "not sent: message must be at most 128 characters (got 140)",
       );
 
       // End of input leaves.
       a.proc.stdin.end();
-      expect(await exitCode(a)).toBe(0);
-      await waitFor("B and C to see A leave", () => sees(b, left("A")) && sees(c, left("A")));
+      expect(await a.exited).toBe(0);
+      await waitFor(() => sees(b, left("A")) && sees(c, left("A")), {
+        what: "B and C to see A leave",
+      });
       // /quit leaves.
       b.send("/quit\n");
-      expect(await exitCode(b)).toBe(0);
-      await waitFor("C to see B leave", () => sees(c, left("B")));
+      expect(await b.exited).toBe(0);
+      await waitFor(() => sees(c, left("B")), { what: "C to see B leave" });
       // Lines piped just before the end are all published before the leave.
       c.send("hej fra C\nfarvel fra C\n");
       c.proc.stdin.end();
-      expect(await exitCode(c)).toBe(0);
+      expect(await c.exited).toBe(0);
 
       const logs = Object.fromEntries([a, b, c].map((x) => [x.name, readLog(x.logFile)]));
       const whole = logs.C as LogLine[];
@@ -207,13 +176,13 @@ describe("bun run client", () => {
   test(
     "SIGTERM leaves cleanly",
     async () => {
-      server = await startServer({ db: join(dir, "chat.db") });
-      const a = client("A", server.address);
-      const b = client("B", server.address);
-      await waitFor("both to join", () => sees(a, joined("A")) && sees(b, joined("B")));
+      const { address } = await server();
+      const a = client("A", address);
+      const b = client("B", address);
+      await waitFor(() => sees(a, joined("A")) && sees(b, joined("B")), { what: "both to join" });
       a.proc.kill("SIGTERM");
-      expect(await exitCode(a)).toBe(0);
-      await waitFor("B to see A leave", () => sees(b, left("A")));
+      expect(await a.exited).toBe(0);
+      await waitFor(() => sees(b, left("A")), { what: "B to see A leave" });
       expect(a.stdout.lines.at(-1)).toMatch(left("A"));
     },
     SLOW,
@@ -222,13 +191,12 @@ describe("bun run client", () => {
   test(
     "losing the chat for good (the server's log was replaced) exits 1",
     async () => {
-      const first = await startServer({ db: join(dir, "old.db") });
-      server = first;
+      const first = await server();
       const a = client("A", first.address);
-      await waitFor("A's join", () => sees(a, joined("A")));
+      await waitFor(() => sees(a, joined("A")), { what: "A's join" });
       await first.kill();
-      server = await startServer({ db: join(dir, "new.db"), port: first.port });
-      expect(await exitCode(a)).toBe(1);
+      await server(first.port);
+      expect(await a.exited).toBe(1);
       expect(a.stderr.lines.at(-1)).toMatch(
         /^chitchat client: the chat cannot go on: this server's event log is not the one you joined \(it holds log [0-9a-f-]+, not [0-9a-f-]+\)$/,
       );
@@ -239,14 +207,11 @@ describe("bun run client", () => {
   test(
     "an unreachable server exits 1 with a clear message",
     async () => {
-      const probe = createServer();
-      await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-      const { port } = probe.address() as { port: number };
-      await new Promise((resolve) => probe.close(resolve));
-      const a = client("A", `127.0.0.1:${port}`, ["--connect-timeout-ms", "300"]);
-      expect(await exitCode(a)).toBe(1);
+      const address = await deadAddress();
+      const a = client("A", address, ["--connect-timeout-ms", "300"]);
+      expect(await a.exited).toBe(1);
       expect(a.stderr.text).toBe(
-        `chitchat client: cannot join: cannot reach the ChitChat server at 127.0.0.1:${port} within 0.3 s (is it running?)\n`,
+        `chitchat client: cannot join: cannot reach the ChitChat server at ${address} within 0.3 s (is it running?)\n`,
       );
       expect(a.stdout.text).toBe("");
     },
@@ -255,7 +220,7 @@ describe("bun run client", () => {
 
   test("bad flags exit 2 with a clear message", async () => {
     const a = client("A", "127.0.0.1:1", ["--since", "soon"]);
-    expect(await exitCode(a)).toBe(2);
+    expect(await a.exited).toBe(2);
     expect(a.stderr.text).toBe(
       "chitchat client: --since must be a number\nRun with --help to see the options.\n",
     );

@@ -1,8 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { afterEach, describe, expect, test } from "bun:test";
 import {
   type ChatEvent,
   type ChatSession,
@@ -11,29 +7,28 @@ import {
   type SessionStatus,
 } from "../../src/client/session.ts";
 import { ChatError } from "../../src/protocol/errors.ts";
-import { type RunningServer, rejection, startServer, waitFor } from "./helpers.ts";
+import { Harness } from "../support/harness.ts";
+import { deadAddress } from "../support/net.ts";
+import { rejection } from "../support/rejection.ts";
+import { range } from "../support/values.ts";
+import { waitFor } from "../support/wait.ts";
 
 // Real processes: generous limits so a loaded machine does not fail them; they pass in ~1 s.
 const SLOW = 15_000;
+/** How long a server process may take to say it listens. */
+const SERVER_START_MS = 10_000;
 
-let dir: string;
-const servers: RunningServer[] = [];
+const h = new Harness();
 const sessions: ChatSession[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "chitchat-session-"));
-});
 
 afterEach(async () => {
   for (const session of sessions.splice(0)) session.close();
-  await Promise.all(servers.splice(0).map((s) => s.kill()));
-  rmSync(dir, { recursive: true, force: true });
+  await h.dispose();
 });
 
-async function server(port?: number, db = join(dir, "x.db")): Promise<RunningServer> {
-  const running = await startServer({ db, port });
-  servers.push(running);
-  return running;
+/** A server process on `db` (a fresh file by default), on `port` if given. */
+function server({ db = h.dbPath(), port }: { db?: string; port?: number } = {}) {
+  return h.server(db, port === undefined ? [] : ["--port", String(port)], SERVER_START_MS);
 }
 
 interface Tracked {
@@ -57,18 +52,7 @@ function track(address: string, name: string, options: Partial<ChatSessionOption
   return { session, events, statuses };
 }
 
-/** An address nothing listens on. */
-async function deadAddress(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return `127.0.0.1:${port}`;
-}
-
 const seqs = (events: ChatEvent[]) => events.map((e) => e.seq);
-const range = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const withoutReplayed = (events: ChatEvent[]) => events.map(({ replayed: _, ...rest }) => rest);
 const messages = (events: ChatEvent[]) =>
   events.filter((e) => e.kind === "message").map((e) => `${e.name}: ${e.content}`);
@@ -86,10 +70,9 @@ describe("chat session against a real server", () => {
       expect(joinB).toMatchObject({ name: "B", seq: 2, logId: joinA.logId });
       const ackA = await a.session.publish("hej fra A");
       const ackB = await b.session.publish("hej fra B");
-      await waitFor(
-        "both to see both messages",
-        () => a.events.length === 4 && b.events.length === 3,
-      );
+      await waitFor(() => a.events.length === 4 && b.events.length === 3, {
+        what: "both to see both messages",
+      });
 
       expect(seqs(a.events)).toEqual([1, 2, 3, 4]);
       // B subscribed from its own JOIN, so it starts there.
@@ -135,7 +118,7 @@ describe("chat session against a real server", () => {
       await a.session.publish("first");
       const late = track(srv.address, "Late", { since: 0 });
       await late.session.join();
-      await waitFor("the late joiner to see the log", () => late.events.length === 3);
+      await waitFor(() => late.events.length === 3, { what: "the late joiner to see the log" });
       expect(late.events.map((e) => [e.seq, e.kind, e.name])).toEqual([
         [1, "join", "A"],
         [2, "message", "A"],
@@ -148,29 +131,31 @@ describe("chat session against a real server", () => {
   test(
     "resumes after a SIGKILL'd server restarts: no duplicate, no gap",
     async () => {
-      const db = join(dir, "x.db");
-      const first = await server(0, db);
+      const db = h.dbPath();
+      const first = await server({ db });
       const a = track(first.address, "A");
       const b = track(first.address, "B");
       await a.session.join();
       await b.session.join();
       await a.session.publish("before");
-      await waitFor("both to see 'before'", () =>
-        [a, b].every((t) => messages(t.events).includes("A: before")),
-      );
+      await waitFor(() => [a, b].every((t) => messages(t.events).includes("A: before")), {
+        what: "both to see 'before'",
+      });
       const before = a.events.at(-1) as ChatEvent;
 
       await first.kill();
       // Published while the server is down: retried with the same message id until it is back.
       const whileDown = b.session.publish("while down");
-      await waitFor("A to notice", () => a.statuses.some((s) => s.type === "reconnecting"));
-      const second = await server(first.port, db);
+      await waitFor(() => a.statuses.some((s) => s.type === "reconnecting"), {
+        what: "A to notice",
+      });
+      const second = await server({ db, port: first.port });
       expect(second.address).toBe(first.address);
       await whileDown;
       await a.session.publish("after");
-      await waitFor("both to see 'after'", () =>
-        [a, b].every((t) => messages(t.events).includes("A: after")),
-      );
+      await waitFor(() => [a, b].every((t) => messages(t.events).includes("A: after")), {
+        what: "both to see 'after'",
+      });
 
       expect(seqs(a.events)).toEqual(range(1, a.events.length));
       expect(seqs(b.events)).toEqual(range(2, b.events.length + 1));
@@ -228,7 +213,7 @@ describe("chat session against a real server", () => {
       const b = track(srv.address, "B");
       await a.session.join();
       await b.session.join();
-      await waitFor("A to see B join", () => a.events.length === 2);
+      await waitFor(() => a.events.length === 2, { what: "A to see B join" });
       const ack = await a.session.leave();
 
       expect(await a.session.done).toEqual({ reason: "left" });
@@ -242,7 +227,7 @@ describe("chat session against a real server", () => {
         `Participant A left Chit Chat at logical time ${ack.logicalTime}`,
       ]);
       expect(a.statuses.at(-1)).toEqual({ type: "ended", reason: "left" });
-      await waitFor("B to see A leave", () => b.events.some((e) => e.kind === "leave"));
+      await waitFor(() => b.events.some((e) => e.kind === "leave"), { what: "B to see A leave" });
       expect(b.session.state).toBe("joined");
       expect(await rejection(a.session.publish("too late"))).toEqual(
         new ChatError("failed_precondition", "the session is over"),
@@ -287,11 +272,11 @@ describe("chat session against a real server", () => {
   test(
     "a server whose log was replaced is a final error, not a wrong replay",
     async () => {
-      const first = await server(0, join(dir, "old.db"));
+      const first = await server();
       const a = track(first.address, "A");
       await a.session.join();
       await first.kill();
-      await server(first.port, join(dir, "new.db"));
+      await server({ port: first.port });
 
       const end = await a.session.done;
       expect(end.reason).toBe("failed");
@@ -315,7 +300,7 @@ describe("chat session against a real server", () => {
       a.session.close();
       expect(await a.session.done).toEqual({ reason: "closed" });
       await b.session.publish("still here");
-      await waitFor("B to see its message", () => messages(b.events).length === 1);
+      await waitFor(() => messages(b.events).length === 1, { what: "B to see its message" });
       expect(b.events.some((e) => e.kind === "leave")).toBe(false);
     },
     SLOW,

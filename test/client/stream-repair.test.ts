@@ -17,7 +17,7 @@ import {
   type PublishRequest__Output,
   type SubscribeRequest__Output,
 } from "../../src/protocol/proto.ts";
-import { waitFor } from "./helpers.ts";
+import { waitFor } from "../support/wait.ts";
 
 type Stream = grpc.ServerWritableStream<SubscribeRequest__Output, Broadcast>;
 
@@ -123,7 +123,7 @@ describe("stream repair", () => {
         }
       },
     });
-    await waitFor("seq 4", () => t.events.some((e) => e.seq === 4));
+    await waitFor(() => t.events.some((e) => e.seq === 4), { what: "seq 4" });
     expect(t.events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(t.requests).toEqual([
       { since: JOIN_LT - 1, logId: "log-1", auth: "Bearer secret" },
@@ -134,7 +134,7 @@ describe("stream repair", () => {
       { type: "gap", expectedSeq: 2, receivedSeq: 3, since: JOIN_LT },
       { type: "connected", since: JOIN_LT, resumed: true },
     ]);
-    await waitFor("the gapped stream to be cancelled", () => t.cancelled.includes(0));
+    await waitFor(() => t.cancelled.includes(0), { what: "the gapped stream to be cancelled" });
     // The clock merged every time it received, gapped events included.
     expect(t.session.time).toBeGreaterThan(10);
   });
@@ -151,7 +151,7 @@ describe("stream repair", () => {
             call.write(event(seq, lt));
       },
     });
-    await waitFor("seq 2", () => t.events.some((e) => e.seq === 2));
+    await waitFor(() => t.events.some((e) => e.seq === 2), { what: "seq 2" });
     expect(t.events.map((e) => e.seq)).toEqual([1, 2]);
     expect(t.statuses[1]).toEqual({ type: "gap", expectedSeq: 1, receivedSeq: 2, since: 1 });
   });
@@ -171,7 +171,7 @@ describe("stream repair", () => {
         }
       },
     });
-    await waitFor("seq 3", () => t.events.some((e) => e.seq === 3));
+    await waitFor(() => t.events.some((e) => e.seq === 3), { what: "seq 3" });
     expect(t.events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(t.requests.map((r) => r.since)).toEqual([1, 5, 5]);
     const retries = t.statuses.filter((s) => s.type === "reconnecting");
@@ -188,7 +188,7 @@ describe("stream repair", () => {
         if (n === 0) call.end();
       },
     });
-    await waitFor("seq 2", () => t.events.some((e) => e.seq === 2));
+    await waitFor(() => t.events.some((e) => e.seq === 2), { what: "seq 2" });
     expect(t.session.state).toBe("joined");
     expect(t.requests.map((r) => r.since)).toEqual([1, JOIN_LT]);
   });
@@ -224,7 +224,7 @@ describe("stream repair", () => {
       subscribe: (call) => call.write(event(1, JOIN_LT)),
       publish: (n) => (n < 2 ? unavailable : { logicalTime: 40, seq: 2 }),
     });
-    await waitFor("the JOIN", () => t.events.length === 1);
+    await waitFor(() => t.events.length === 1, { what: "the JOIN" });
     const clockBefore = t.session.time;
     expect(await t.session.publish("hello")).toEqual({ logicalTime: 40, seq: 2 });
     expect(t.published).toHaveLength(3);

@@ -5,20 +5,16 @@
 import { afterEach, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import type { Broadcast__Output } from "../../src/protocol/proto.ts";
+import { type EventRow, readEvents } from "../support/db-file.ts";
+import { broadcastAsRow, visible } from "../support/events.ts";
 import type { Joined, Recorder, TestClient } from "../support/grpc-client.ts";
-import {
-  broadcastAsRow,
-  type EventRow,
-  exitOf,
-  logLine,
-  ProcessHarness,
-  readEvents,
-  visible,
-} from "../support/process-harness.ts";
+import { Harness } from "../support/harness.ts";
+import { exitOf } from "../support/process.ts";
+import { logLine } from "../support/server-process.ts";
 import { waitFor } from "../support/wait.ts";
 
-const h = new ProcessHarness();
-afterEach(() => h.cleanup());
+const h = new Harness();
+afterEach(() => h.dispose());
 
 const ROUNDS = 3;
 const PUBLISHERS = 4;
@@ -154,7 +150,7 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
     const startedMs = performance.now() - roundStart;
     // The restarted server starts from the top of the log it left behind.
     const top = rows.at(-1);
-    expect(logLine(server.stdout(), "listening")).toMatchObject({
+    expect(logLine(server.stdout.text, "listening")).toMatchObject({
       seq: String(top?.seq ?? 0),
       lt: String(top?.logicalTime ?? 0),
       ...(logId ? { logId } : {}),
@@ -215,7 +211,7 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
   // One more start: it serves, continues seq and clock, and the old tokens work.
   const server = await h.server(db, GRACE);
   const top = rows.at(-1) as EventRow;
-  expect(logLine(server.stdout(), "listening")).toMatchObject({
+  expect(logLine(server.stdout.text, "listening")).toMatchObject({
     logId,
     seq: String(top.seq),
     lt: String(top.logicalTime),

@@ -4,19 +4,15 @@ import { afterEach, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import type { Broadcast__Output, PublishAck__Output } from "../../src/protocol/proto.ts";
 import { SERVER_FLAGS } from "../../src/server/config.ts";
+import { readEvents } from "../support/db-file.ts";
+import { broadcastAsRow, visible } from "../support/events.ts";
 import { grpcError } from "../support/grpc-client.ts";
-import {
-  broadcastAsRow,
-  exitOf,
-  logLine,
-  ProcessHarness,
-  portOf,
-  readEvents,
-  visible,
-} from "../support/process-harness.ts";
+import { Harness } from "../support/harness.ts";
+import { exitOf } from "../support/process.ts";
+import { logLine, serverArgs, whenListening } from "../support/server-process.ts";
 
-const h = new ProcessHarness();
-afterEach(() => h.cleanup());
+const h = new Harness();
+afterEach(() => h.dispose());
 
 /** A Broadcast without `replayed` (live and replayed copies of one event are equal). */
 const stored = (e: Broadcast__Output) => broadcastAsRow(e);
@@ -25,7 +21,7 @@ describe("SIGTERM and restart on the same database", () => {
   test("a stopped server comes back with the same log, clock and sessions", async () => {
     const db = h.dbPath();
     const first = await h.server(db);
-    const port = portOf(first.address);
+    const port = first.port;
     const a = h.client(first.address);
     const b = h.client(first.address);
 
@@ -61,9 +57,9 @@ describe("SIGTERM and restart on the same database", () => {
     first.proc.kill("SIGTERM");
     const exit = await exitOf(first, 10_000);
     expect(exit).toMatchObject({ code: 0, signal: null });
-    expect(logLine(first.stdout(), "shutdown")).toEqual({ signal: "SIGTERM" });
-    expect(logLine(first.stdout(), "stopped")).toEqual({ seq: "8" });
-    expect(first.stderr()).toBe("");
+    expect(logLine(first.stdout.text, "shutdown")).toEqual({ signal: "SIGTERM" });
+    expect(logLine(first.stdout.text, "stopped")).toEqual({ seq: "8" });
+    expect(first.stderr.text).toBe("");
     for (const stream of [aliceStream, bobStream]) {
       const status = await stream.waitForEnd(2_000);
       expect({ code: status.code, details: status.details }).toEqual({
@@ -77,14 +73,14 @@ describe("SIGTERM and restart on the same database", () => {
     // Restart on the same db and the same port (the old clients reconnect there).
     const second = await h.server(db, ["--port", String(port)]);
     expect(second.address).toBe(first.address);
-    const listening = logLine(second.stdout(), "listening");
+    const listening = logLine(second.stdout.text, "listening");
     expect(listening).toMatchObject({
       logId: alice.logId,
       seq: String(oldTop.seq),
       lt: String(oldTop.logicalTime),
       db,
     });
-    expect(logLine(first.stdout(), "listening")).toMatchObject({
+    expect(logLine(first.stdout.text, "listening")).toMatchObject({
       logId: alice.logId,
       seq: "0",
       lt: "0",
@@ -141,7 +137,7 @@ describe("SIGTERM and restart on the same database", () => {
 
     second.proc.kill("SIGTERM");
     expect(await exitOf(second)).toMatchObject({ code: 0 });
-    expect(logLine(second.stdout(), "stopped")).toEqual({ seq: String(fromBob.seq) });
+    expect(logLine(second.stdout.text, "stopped")).toEqual({ seq: String(fromBob.seq) });
     const rows = readEvents(db);
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1));
     expect(rows.map(visible)).toEqual(everything.events.map(stored));
@@ -183,7 +179,7 @@ describe("command line", () => {
   test("--help lists every flag with its env twin and default, and exits 0", async () => {
     const child = h.bun(["src/server/main.ts", "--help"]);
     expect(await child.exited).toBe(0);
-    const out = child.stdout();
+    const out = child.stdout.text;
     expect(out).toContain("Usage: bun run server");
     const expected: [string, string, string | undefined][] = [
       ["--host", "CHITCHAT_HOST", "127.0.0.1"],
@@ -207,7 +203,7 @@ describe("command line", () => {
       else expect(line).not.toContain("(default:");
     }
     expect(lines.some((l) => l.trimStart().startsWith("--help "))).toBe(true);
-    expect(child.stderr()).toBe("");
+    expect(child.stderr.text).toBe("");
   });
 
   test("bad flags exit 2 with a clear message on stderr and touch nothing", async () => {
@@ -240,13 +236,13 @@ describe("command line", () => {
       cases.map(async ([args, messages]) => {
         const db = h.dbPath();
         // --port 0 first: should a bad value be accepted, the server binds no fixed port.
-        const child = h.bun(["src/server/main.ts", "--port", "0", "--db", db, ...args]);
+        const child = h.bun(serverArgs(db, args));
         const { code } = await exitOf(child, 10_000);
-        const stderr = child.stderr();
+        const stderr = child.stderr.text;
         return {
           args,
           code,
-          stdout: child.stdout(),
+          stdout: child.stdout.text,
           clear:
             stderr.startsWith("chitchat server: ") && messages.every((m) => stderr.includes(m)),
           pointsToHelp: stderr.includes("--help"),
@@ -269,22 +265,22 @@ describe("command line", () => {
 
   test("the environment twins configure the server when no flags are given", async () => {
     const db = h.dbPath();
-    const child = h.bun(["src/server/main.ts"], {
-      CHITCHAT_PORT: "0",
-      CHITCHAT_DB: db,
-      CHITCHAT_LEAVE_GRACE_MS: "1234",
-      CHITCHAT_SYNCHRONOUS: "normal",
-    });
-    const match = await child.waitForStdout(/listening address=(\S+)/);
-    const address = match[1] as string;
-    expect(portOf(address)).toBeGreaterThan(0);
-    expect(portOf(address)).not.toBe(50051);
-    expect(logLine(child.stdout(), "listening")).toMatchObject({
+    const child = await whenListening(
+      h.bun(["src/server/main.ts"], {
+        CHITCHAT_PORT: "0",
+        CHITCHAT_DB: db,
+        CHITCHAT_LEAVE_GRACE_MS: "1234",
+        CHITCHAT_SYNCHRONOUS: "normal",
+      }),
+    );
+    expect(child.port).toBeGreaterThan(0);
+    expect(child.port).not.toBe(50051);
+    expect(logLine(child.stdout.text, "listening")).toMatchObject({
       db,
       synchronous: "normal",
       leaveGraceMs: "1234",
     });
-    const c = h.client(address);
+    const c = h.client(child.address);
     const ann = await c.join("Ann");
     child.proc.kill("SIGTERM");
     expect(await exitOf(child)).toMatchObject({ code: 0 });
@@ -295,11 +291,9 @@ describe("command line", () => {
 
   test("a flag wins over its environment twin", async () => {
     const db = h.dbPath();
-    const child = h.bun(["src/server/main.ts", "--port", "0", "--db", db], {
-      CHITCHAT_PORT: "not a port",
-      CHITCHAT_DB: "",
-    });
-    await child.waitForStdout(/listening address=\S+/);
-    expect(logLine(child.stdout(), "listening")).toMatchObject({ db });
+    const child = await whenListening(
+      h.bun(serverArgs(db), { CHITCHAT_PORT: "not a port", CHITCHAT_DB: "" }),
+    );
+    expect(logLine(child.stdout.text, "listening")).toMatchObject({ db });
   });
 });

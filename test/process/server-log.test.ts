@@ -4,10 +4,11 @@
 import { afterEach, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { exitOf, ProcessHarness } from "../support/process-harness.ts";
+import { Harness } from "../support/harness.ts";
+import { exitOf } from "../support/process.ts";
 
-const h = new ProcessHarness();
-afterEach(() => h.cleanup());
+const h = new Harness();
+afterEach(() => h.dispose());
 
 const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARN|ERROR) (\w+) (\w+)(.*)$/;
 
@@ -42,7 +43,7 @@ test("every step is logged to stdout and --log-file with its identifiers", async
   server.proc.kill("SIGTERM");
   expect(await exitOf(server, 10_000)).toMatchObject({ code: 0 });
 
-  const fromStdout = parse(server.stdout());
+  const fromStdout = parse(server.stdout.text);
   expect(parse(readFileSync(logFile, "utf8"))).toEqual(fromStdout);
   const id = bo.participantId;
   const lines = fromStdout.map(({ component, event, ...f }) => [component, event, f]);

@@ -3,35 +3,30 @@
 // stream UNAVAILABLE "server shutting down", and exit 0 within 5 s.
 import { afterEach, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import type { Joined, TestClient } from "../support/grpc-client.ts";
-import { grpcError } from "../support/grpc-client.ts";
-import {
-  broadcastAsRow,
-  exitOf,
-  logLine,
-  ProcessHarness,
-  readEvents,
-  type ServerChild,
-  visible,
-} from "../support/process-harness.ts";
+import { readEvents } from "../support/db-file.ts";
+import { broadcastAsRow, visible } from "../support/events.ts";
+import { grpcError, type Joined, type TestClient } from "../support/grpc-client.ts";
+import { Harness } from "../support/harness.ts";
+import { exitOf } from "../support/process.ts";
+import { logLine, type ServerProcess } from "../support/server-process.ts";
 import { waitFor } from "../support/wait.ts";
 
-const h = new ProcessHarness();
-afterEach(() => h.cleanup());
+const h = new Harness();
+afterEach(() => h.dispose());
 
 const SHUTTING_DOWN = { code: grpc.status.UNAVAILABLE, details: "server shutting down" };
 
 /** Stops the server with `signal` and checks the exit and the two log lines. */
-async function stopWith(server: ServerChild, signal: "SIGTERM" | "SIGINT", seq: number) {
+async function stopWith(server: ServerProcess, signal: "SIGTERM" | "SIGINT", seq: number) {
   server.proc.kill(signal);
   const exit = await exitOf(server, 10_000);
   expect(exit).toMatchObject({ code: 0, signal: null });
-  const out = server.stdout();
+  const out = server.stdout.text;
   expect(logLine(out, "shutdown")).toEqual({ signal });
   expect(logLine(out, "stopped")).toEqual({ seq: String(seq) });
   expect(out.split("\n").filter((l) => l.includes(" shutdown ")).length).toBe(1);
   expect(out).not.toContain("shutdown_timeout");
-  expect(server.stderr()).toBe("");
+  expect(server.stderr.text).toBe("");
 }
 
 describe.each(["SIGTERM", "SIGINT"] as const)("%s", (signal) => {
@@ -73,16 +68,14 @@ test("a second signal while stopping changes nothing", async () => {
   const stream = c.subscribe(cy);
   await stream.waitForCount(1);
   server.proc.kill("SIGTERM");
+  // Sent back to back, both can be pending at once and the kernel delivers SIGINT (2)
+  // before SIGTERM (15); so the second goes in once the first is being handled.
+  await server.waitForStdout(/ shutdown signal=SIGTERM/, 5_000);
   server.proc.kill("SIGINT");
   expect(await exitOf(server)).toMatchObject({ code: 0 });
-  expect(logLine(server.stdout(), "shutdown")).toEqual({ signal: "SIGTERM" });
-  expect(
-    server
-      .stdout()
-      .split("\n")
-      .filter((l) => l.includes(" shutdown ")).length,
-  ).toBe(1);
-  expect(logLine(server.stdout(), "stopped")).toEqual({ seq: "1" });
+  expect(logLine(server.stdout.text, "shutdown")).toEqual({ signal: "SIGTERM" });
+  expect(server.stdout.text.split("\n").filter((l) => l.includes(" shutdown ")).length).toBe(1);
+  expect(logLine(server.stdout.text, "stopped")).toEqual({ seq: "1" });
   const status = await stream.waitForEnd();
   expect({ code: status.code, details: status.details }).toEqual(SHUTTING_DOWN);
 });
@@ -158,7 +151,7 @@ test("publishes in flight at SIGTERM are acked and stored, or fail UNAVAILABLE a
   // A graceful stop flushes the pending commit and its acks: a failed publish was not stored.
   for (const o of failed) expect(stored.has(o.content), o.content).toBe(false);
   expect(stored.size).toBe(acked.length);
-  expect(logLine(server.stdout(), "stopped")).toEqual({ seq: String(rows.length) });
+  expect(logLine(server.stdout.text, "stopped")).toEqual({ seq: String(rows.length) });
 
   // The watcher's stream ended UNAVAILABLE after a prefix of the log.
   const status = await stream.waitForEnd();

@@ -1,15 +1,10 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { Metadata, status } from "@grpc/grpc-js";
+import { wholeLog } from "../support/events.ts";
+import { expectStatus, expectStreamStatus } from "../support/expect-status.ts";
 import { bearer, grpcError, type Joined, type TestClient } from "../support/grpc-client.ts";
-import {
-  expectStatus,
-  expectStreamStatus,
-  Harness,
-  lengthDelimited,
-  rawSubscribe,
-  rawUnary,
-  wholeLog,
-} from "../support/harness.ts";
+import { lengthDelimited, rawSubscribe, rawUnary } from "../support/grpc-raw.ts";
+import { Harness } from "../support/harness.ts";
 import type { TestServer } from "../support/server.ts";
 
 const h = new Harness();

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { defined, Harness, range, wholeLog } from "../support/harness.ts";
+import { wholeLog } from "../support/events.ts";
+import { Harness } from "../support/harness.ts";
+import { defined, range } from "../support/values.ts";
 
 const h = new Harness();
 afterEach(() => h.dispose());
@@ -102,7 +104,7 @@ describe("Publish.message_id", () => {
   });
 
   test("a retry after a server restart still finds the first message", async () => {
-    const dbPath = `${h.dir()}/chitchat.db`;
+    const dbPath = h.dbPath();
     const first = await h.start({ dbPath });
     const alice = await h.client(first.address).join("Alice");
     const ack = await h.client(first.address).publish(alice, "durable", { messageId: "keep" });

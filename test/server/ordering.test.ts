@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { PublishAck__Output } from "../../src/protocol/proto.ts";
+import { asBroadcast, wholeLog, withoutFlag } from "../support/events.ts";
 import type { Joined, Recorder, TestClient } from "../support/grpc-client.ts";
-import { asBroadcast, defined, Harness, range, wholeLog, withoutFlag } from "../support/harness.ts";
+import { Harness } from "../support/harness.ts";
+import { defined, range } from "../support/values.ts";
 
 // Waits inside the tests time out first, so a stuck stream fails with a message.
 
@@ -153,7 +155,7 @@ describe("total order under concurrent publishers", () => {
 
 describe("Lamport rules at the server", () => {
   test("a request far ahead moves the clock there; later events continue from it, across a restart", async () => {
-    const dbPath = `${h.dir()}/chitchat.db`;
+    const dbPath = h.dbPath();
     let server = await h.start({ dbPath });
     const a = h.client(server.address);
     const alice = await a.join("Alice");

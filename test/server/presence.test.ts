@@ -1,16 +1,12 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
 import type { Broadcast__Output } from "../../src/protocol/proto.ts";
+import { asBroadcast, wholeLog } from "../support/events.ts";
+import { expectStatus, expectStreamStatus } from "../support/expect-status.ts";
 import type { Joined, Recorder, TestClient } from "../support/grpc-client.ts";
-import {
-  asBroadcast,
-  defined,
-  expectStatus,
-  expectStreamStatus,
-  Harness,
-  wholeLog,
-} from "../support/harness.ts";
+import { Harness } from "../support/harness.ts";
 import type { TestServer } from "../support/server.ts";
+import { defined } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
 const GRACE_MS = 200;
@@ -216,7 +212,7 @@ describe("the leave grace", () => {
 
 describe("presence across a restart", () => {
   test("who was present gets the grace again: the absent are announced, a returner resumes exactly", async () => {
-    const dbPath = `${h.dir()}/chitchat.db`;
+    const dbPath = h.dbPath();
     const first = await h.start({ dbPath, leaveGraceMs: GRACE_MS });
     const c1 = h.client(first.address);
     const ann = await c1.join("Ann");

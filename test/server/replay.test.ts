@@ -1,17 +1,16 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { status } from "@grpc/grpc-js";
-import type { Joined, Recorder, TestClient } from "../support/grpc-client.ts";
+import { asBroadcast, wholeLog, withoutFlag } from "../support/events.ts";
+import { expectStreamStatus } from "../support/expect-status.ts";
 import {
-  asBroadcast,
-  defined,
-  expectStreamStatus,
-  Harness,
+  type Joined,
   publishMany,
-  range,
-  wholeLog,
-  withoutFlag,
-} from "../support/harness.ts";
+  type Recorder,
+  type TestClient,
+} from "../support/grpc-client.ts";
+import { Harness } from "../support/harness.ts";
 import type { TestServer } from "../support/server.ts";
+import { defined, range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
 // Waits inside the tests time out first, so a stuck stream fails with a message.

@@ -1,24 +1,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { TestClient } from "../support/grpc-client.ts";
-import { startTestServer, type TestServer } from "../support/server.ts";
+import { Harness } from "../support/harness.ts";
 
-let server: TestServer;
-const clients: TestClient[] = [];
-const client = () => {
-  const c = new TestClient(server.address);
-  clients.push(c);
-  return c;
-};
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await server?.stop();
-});
+const h = new Harness();
+afterEach(() => h.dispose());
 
 describe("the S1–S7 scenario with three participants", () => {
   test("joins, messages and leaves reach everyone with their logical times", async () => {
-    server = await startTestServer();
-    const [a, b, c] = [client(), client(), client()];
+    const server = await h.start();
+    const [a, b, c] = [
+      h.client(server.address),
+      h.client(server.address),
+      h.client(server.address),
+    ];
 
     const alice = await a.join("Alice", 1);
     expect(alice.logicalTime).toBe(2);

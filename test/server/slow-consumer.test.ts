@@ -1,12 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import {
-  asBroadcast,
-  Harness,
-  publishMany,
-  range,
-  wholeLog,
-  withoutFlag,
-} from "../support/harness.ts";
+import { asBroadcast, wholeLog, withoutFlag } from "../support/events.ts";
+import { publishMany } from "../support/grpc-client.ts";
+import { Harness } from "../support/harness.ts";
+import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
 const h = new Harness();

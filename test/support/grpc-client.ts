@@ -7,6 +7,7 @@ import {
   loadChitChat,
   type PublishAck__Output,
 } from "../../src/protocol/proto.ts";
+import { rejection } from "./rejection.ts";
 import { waitFor } from "./wait.ts";
 
 /** What a test knows about a joined participant. */
@@ -130,12 +131,33 @@ export class TestClient implements Disposable {
   }
 }
 
-/** The gRPC error a promise rejected with, or a failure if it resolved. */
+/** The gRPC error a call rejected with, or a failure if it succeeded. */
 export async function grpcError(promise: Promise<unknown>): Promise<grpc.ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as grpc.ServiceError;
-  }
-  throw new Error("expected the call to fail, but it succeeded");
+  return (await rejection(promise)) as grpc.ServiceError;
+}
+
+export interface PublishManyOptions {
+  /** Messages are "<prefix> <i>" unless `text` says otherwise. */
+  prefix?: string;
+  text?: (i: number) => string;
+  /** Calls in flight at a time. */
+  concurrency?: number;
+}
+
+/** Publishes `count` messages (i = 0 … count - 1), several calls in flight at a time. */
+export async function publishMany(
+  client: TestClient,
+  who: Pick<Joined, "participantId" | "metadata">,
+  count: number,
+  { prefix = "m", text = (i) => `${prefix} ${i}`, concurrency = 50 }: PublishManyOptions = {},
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next;
+      next += 1;
+      await client.publish(who, text(i));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
 }
