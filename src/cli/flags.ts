@@ -96,3 +96,24 @@ export function wholeNumber(flag: string, { min, max, range }: WholeNumberOption
 export function issuesMessage(error: z.ZodError): string {
   return error.issues.map((issue) => issue.message).join("; ");
 }
+
+export type ConfigResult<T> =
+  | { kind: "config"; config: T }
+  | { kind: "help"; text: string }
+  | { kind: "error"; message: string };
+
+/** Reads a program's flags and validates them with its schema, Result-style. */
+export function parseConfig<K extends string, T>(
+  table: FlagTable<K>,
+  schema: z.ZodType<T>,
+  help: () => string,
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigResult<T> {
+  const read = readFlags(table, argv, env);
+  if (read.kind === "help") return { kind: "help", text: help() };
+  if (read.kind === "error") return read;
+  const result = schema.safeParse(read.values);
+  if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
+  return { kind: "config", config: result.data };
+}

@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { type FlagTable, helpText, issuesMessage, readFlags, wholeNumber } from "../cli/flags.ts";
+import {
+  type ConfigResult as FlagConfigResult,
+  type FlagTable,
+  helpText,
+  parseConfig,
+  wholeNumber,
+} from "../cli/flags.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import { checkName } from "../protocol/validation.ts";
 
@@ -66,10 +72,7 @@ const schema = z.object({
   connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
 });
 
-export type ConfigResult =
-  | { kind: "config"; config: ClientConfig }
-  | { kind: "help"; text: string }
-  | { kind: "error"; message: string };
+export type ConfigResult = FlagConfigResult<ClientConfig>;
 
 /** The --help text, generated from CLIENT_FLAGS. */
 export function clientHelp(): string {
@@ -88,12 +91,9 @@ export function parseClientConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ConfigResult {
-  const read = readFlags(CLIENT_FLAGS, argv, env);
-  if (read.kind === "help") return { kind: "help", text: clientHelp() };
-  if (read.kind === "error") return read;
-  const result = schema.safeParse(read.values);
-  if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
-  const { logFile, ...rest } = result.data;
+  const parsed = parseConfig(CLIENT_FLAGS, schema, clientHelp, argv, env);
+  if (parsed.kind !== "config") return parsed;
+  const { logFile, ...rest } = parsed.config;
   return {
     kind: "config",
     config: { ...rest, logFile: logFile ?? join("logs", logFileName(rest.name)) },

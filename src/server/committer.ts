@@ -8,8 +8,6 @@ export interface GroupCommitter {
   submit(draft: EventDraft): Promise<LogEvent>;
   /** Commits whatever is pending now. */
   flush(): void;
-  /** Drafts waiting for the next commit. */
-  readonly pending: number;
 }
 
 interface Pending {
@@ -48,8 +46,5 @@ export function createGroupCommitter(log: EventLog): GroupCommitter {
       });
     },
     flush,
-    get pending() {
-      return batch.length;
-    },
   };
 }

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { type FlagTable, helpText, issuesMessage, readFlags, wholeNumber } from "../cli/flags.ts";
+import {
+  type ConfigResult as FlagConfigResult,
+  type FlagTable,
+  helpText,
+  parseConfig,
+  wholeNumber,
+} from "../cli/flags.ts";
 
 /** Everything `bun run server` can be told, parsed once and passed down. */
 export interface ServerConfig {
@@ -79,10 +85,7 @@ const schema = z.object({
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
 });
 
-export type ConfigResult =
-  | { kind: "config"; config: ServerConfig }
-  | { kind: "help"; text: string }
-  | { kind: "error"; message: string };
+export type ConfigResult = FlagConfigResult<ServerConfig>;
 
 /** The --help text, generated from SERVER_FLAGS. */
 export function serverHelp(): string {
@@ -94,10 +97,5 @@ export function parseServerConfig(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): ConfigResult {
-  const read = readFlags(SERVER_FLAGS, argv, env);
-  if (read.kind === "help") return { kind: "help", text: serverHelp() };
-  if (read.kind === "error") return read;
-  const result = schema.safeParse(read.values);
-  if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
-  return { kind: "config", config: result.data as ServerConfig };
+  return parseConfig(SERVER_FLAGS, schema as z.ZodType<ServerConfig>, serverHelp, argv, env);
 }
