@@ -1,11 +1,11 @@
 import type { Database } from "better-sqlite3";
-import { and, asc, desc, eq, gt, isNull, lte, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { type ChatEventRecord, joinSentence, leaveSentence } from "../protocol/events.ts";
+import { joinSentence, leaveSentence } from "../protocol/events.ts";
+import { createLogReads, type LogEvent, type LogReads, type LogTop } from "./reads.ts";
 import { events, participants } from "./schema.ts";
 
-/** An event as the log stores it. */
-export type LogEvent = ChatEventRecord;
+export type { LogEvent, LogTop, ParticipantRow } from "./reads.ts";
 
 /** Something to append; the log stamps `seq` and the Lamport time. */
 export type EventDraft =
@@ -27,14 +27,6 @@ export type EventDraft =
     }
   | { kind: "leave"; participantId: string; name: string; logicalTime: number };
 
-export type ParticipantRow = typeof participants.$inferSelect;
-
-/** The newest position in the log. */
-export interface LogTop {
-  seq: number;
-  logicalTime: number;
-}
-
 export type AppendListener = (appended: readonly LogEvent[]) => void;
 
 /**
@@ -43,34 +35,13 @@ export type AppendListener = (appended: readonly LogEvent[]) => void;
  * log order = Lamport order = delivery order. Listeners hear of events only
  * after they are committed.
  */
-export interface EventLog {
+export interface EventLog extends Omit<LogReads, "logId"> {
   readonly logId: string;
-  /** The newest seq and logical time (0, 0 for an empty log). */
-  top(): LogTop;
   append(drafts: readonly EventDraft[]): LogEvent[];
   /** Registers a listener for committed events; returns a function that removes it. */
   onAppend(listener: AppendListener): () => void;
-  /** Up to `limit` events with seq > `afterSeq`, oldest first. */
-  readAfterSeq(afterSeq: number, limit: number): LogEvent[];
-  /** The seq of the newest event with logical time <= `logicalTime` (0 if none). */
-  seqAtOrBefore(logicalTime: number): number;
-  /** The event a participant published with this message id, if any. */
-  findByMessageId(participantId: string, messageId: string): LogEvent | undefined;
-  findParticipant(id: string): ParticipantRow | undefined;
-  /** Participants who joined and have not left, in join order. */
-  presentParticipants(): ParticipantRow[];
   close(): void;
 }
-
-const eventColumns = {
-  seq: events.seq,
-  logicalTime: events.logicalTime,
-  kind: events.kind,
-  participantId: events.participantId,
-  name: events.name,
-  content: events.content,
-  sentAtMs: events.sentAtMs,
-};
 
 export interface EventLogParts {
   sqlite: Database;
@@ -118,44 +89,9 @@ export function createEventLog({
     .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
     .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
     .prepare();
-  const selectAfter = db
-    .select(eventColumns)
-    .from(events)
-    .where(gt(events.seq, p("afterSeq")))
-    .orderBy(asc(events.seq))
-    .limit(p("limit"))
-    .prepare();
-  const selectSeqAtOrBefore = db
-    .select({ seq: events.seq })
-    .from(events)
-    .where(lte(events.logicalTime, p("logicalTime")))
-    .orderBy(desc(events.logicalTime))
-    .limit(1)
-    .prepare();
-  const selectTop = db
-    .select({ seq: events.seq, logicalTime: events.logicalTime })
-    .from(events)
-    .orderBy(desc(events.seq))
-    .limit(1)
-    .prepare();
-  const selectByMessageId = db
-    .select(eventColumns)
-    .from(events)
-    .where(and(eq(events.participantId, p("participantId")), eq(events.messageId, p("messageId"))))
-    .prepare();
-  const selectParticipant = db
-    .select()
-    .from(participants)
-    .where(eq(participants.id, p("id")))
-    .prepare();
-  const selectPresent = db
-    .select()
-    .from(participants)
-    .where(isNull(participants.leftSeq))
-    .orderBy(asc(participants.joinedSeq))
-    .prepare();
+  const reads = createLogReads(db);
 
-  let top: LogTop = selectTop.get() ?? { seq: 0, logicalTime: 0 };
+  let top: LogTop = reads.top();
   const listeners = new Set<AppendListener>();
 
   const stampAndInsert = sqlite.transaction((drafts: readonly EventDraft[]): LogEvent[] => {
@@ -203,6 +139,7 @@ export function createEventLog({
   });
 
   return {
+    ...reads,
     logId,
     top: () => ({ ...top }),
     append(drafts) {
@@ -225,12 +162,6 @@ export function createEventLog({
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    readAfterSeq: (afterSeq, limit) => selectAfter.all({ afterSeq, limit }),
-    seqAtOrBefore: (logicalTime) => selectSeqAtOrBefore.get({ logicalTime })?.seq ?? 0,
-    findByMessageId: (participantId, messageId) =>
-      selectByMessageId.get({ participantId, messageId }),
-    findParticipant: (id) => selectParticipant.get({ id }),
-    presentParticipants: () => selectPresent.all(),
     close() {
       listeners.clear();
       sqlite.close();
