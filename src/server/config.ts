@@ -6,6 +6,7 @@ import {
   parseConfig,
   wholeNumber,
 } from "../cli/flags.ts";
+import { isLoopbackHost } from "../cli/hosts.ts";
 
 /** Everything `bun run server` can be told, parsed once and passed down. */
 export interface ServerConfig {
@@ -57,33 +58,38 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "adminHost",
     env: "CHITCHAT_ADMIN_HOST",
     default: "127.0.0.1",
-    help: "admin HTTP listen address (reserved: the admin API is not served yet)",
+    help: "admin HTTP API listen address (beyond loopback it needs --admin-token)",
   },
   "admin-port": {
     key: "adminPort",
     env: "CHITCHAT_ADMIN_PORT",
     default: "8080",
-    help: "admin HTTP port (reserved)",
+    help: "admin HTTP API port (0 = any free port; the bound one is logged)",
   },
   "admin-token": {
     key: "adminToken",
     env: "CHITCHAT_ADMIN_TOKEN",
     default: undefined,
-    help: "bearer token for the admin API (reserved)",
+    help: "bearer token the admin API requires on every endpoint but /healthz",
   },
 };
 
-const schema = z.object({
-  host: z.string().min(1, "--host must not be empty"),
-  port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
-  db: z.string().min(1, "--db must not be empty"),
-  leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
-  synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
-  logFile: z.string().min(1, "--log-file must not be empty").optional(),
-  adminHost: z.string().min(1, "--admin-host must not be empty"),
-  adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
-  adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
-});
+const schema = z
+  .object({
+    host: z.string().min(1, "--host must not be empty"),
+    port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
+    db: z.string().min(1, "--db must not be empty"),
+    leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
+    synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
+    logFile: z.string().min(1, "--log-file must not be empty").optional(),
+    adminHost: z.string().min(1, "--admin-host must not be empty"),
+    adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
+    adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
+  })
+  .refine((c) => c.adminToken !== undefined || isLoopbackHost(c.adminHost), {
+    message:
+      "refusing to serve the admin API beyond loopback without a token: set --admin-token (or CHITCHAT_ADMIN_TOKEN), or bind --admin-host to 127.0.0.1",
+  });
 
 export type ConfigResult = FlagConfigResult<ServerConfig>;
 

@@ -2,8 +2,11 @@
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { openEventLog } from "../store/open.ts";
+import { createAdminApp } from "./admin/app.ts";
+import { type AdminServer, listenAdmin } from "./admin/serve.ts";
 import { parseServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
+import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 
 const parsed = parseServerConfig(process.argv.slice(2), process.env);
@@ -37,13 +40,29 @@ try {
   process.exit(1);
 }
 
-const server = createChatServer({ log, logger, leaveGraceMs: config.leaveGraceMs });
+const server = createChatServer({
+  log,
+  logger,
+  leaveGraceMs: config.leaveGraceMs,
+  metrics: createMetrics({ processMetrics: true }),
+});
 let address: string;
+let admin: AdminServer | undefined;
 try {
+  // The admin API comes up first, so /healthz can answer 503 while gRPC binds.
+  const app = createAdminApp({
+    server,
+    log,
+    logger: logger.child("admin"),
+    token: config.adminToken,
+  });
+  admin = listenAdmin(app, { host: config.adminHost, port: config.adminPort });
   address = await server.listen(config.host, config.port);
 } catch (error) {
+  await admin?.stop();
   logger.error("startup_failed", {
     address: `${config.host}:${config.port}`,
+    admin: `${config.adminHost}:${config.adminPort}`,
     error: (error as Error).message,
   });
   log.close();
@@ -52,6 +71,7 @@ try {
 const top = log.top();
 logger.info("listening", {
   address,
+  admin: admin.url,
   db: config.db,
   logId: log.logId,
   seq: top.seq,
@@ -70,6 +90,7 @@ async function stop(signal: string): Promise<void> {
     process.exit(1);
   }, 5000);
   await server.shutdown();
+  await admin?.stop();
   log.close();
   clearTimeout(deadline);
   logger.info("stopped", { seq: log.top().seq });

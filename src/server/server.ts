@@ -3,6 +3,7 @@ import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
+import { type ChatMetrics, createMetrics } from "./metrics.ts";
 import { createChatService } from "./service.ts";
 import { guardService } from "./wire-guard.ts";
 
@@ -12,11 +13,16 @@ export interface ChatServerOptions {
   leaveGraceMs: number;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
+  /** Where counters go; a fresh registry by default. */
+  metrics?: ChatMetrics;
 }
 
 /** A ChitChat gRPC server over an open event log; `listen` binds it. */
 export interface ChatServer {
   readonly hub: Hub;
+  readonly metrics: ChatMetrics;
+  /** starting until `listen` has bound, serving, then stopping once shutdown begins. */
+  readonly state: "starting" | "serving" | "stopping";
   /** Binds and serves; resolves with the bound "host:port". */
   listen(host: string, port: number): Promise<string>;
   /** Refuses new calls, flushes pending commits, ends streams UNAVAILABLE, stops. */
@@ -34,18 +40,32 @@ export function createChatServer({
   logger,
   leaveGraceMs,
   shutdownTimeoutMs = 4000,
+  metrics = createMetrics(),
 }: ChatServerOptions): ChatServer {
-  const hub = createHub({ log, logger: logger.child("hub"), leaveGraceMs });
-  const service = createChatService({ hub, logger: logger.child("grpc") });
+  const hub = createHub({
+    log: metrics.instrumentLog(log),
+    logger: logger.child("hub"),
+    leaveGraceMs,
+  });
+  metrics.setSources({
+    subscribers: () => hub.subscriberCount(),
+    participants: () => hub.participants().length,
+  });
+  const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
   const grpcServer = new grpc.Server();
   grpcServer.addService(
     guardService(loadChitChat().ChitChat.service, SERVICE_NAME),
     service as unknown as grpc.UntypedServiceImplementation,
   );
   let stopped: Promise<void> | undefined;
+  let state: ChatServer["state"] = "starting";
 
   return {
     hub,
+    metrics,
+    get state() {
+      return state;
+    },
     listen(host, port) {
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
@@ -57,12 +77,14 @@ export function createChatServer({
               return;
             }
             hub.start();
+            if (state === "starting") state = "serving";
             resolve(hostPort(host, boundPort));
           },
         );
       });
     },
     shutdown() {
+      state = "stopping";
       stopped ??= new Promise<void>((resolve) => {
         hub.close();
         const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);

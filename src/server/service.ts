@@ -15,6 +15,7 @@ import type { LogEvent } from "../store/event-log.ts";
 import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
+import type { ChatMetrics } from "./metrics.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
@@ -22,6 +23,7 @@ import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 export interface ChatServiceOptions {
   hub: Hub;
   logger: Logger;
+  metrics: ChatMetrics;
 }
 
 /** The proto view of a stored event. */
@@ -77,10 +79,11 @@ function authenticate(
 }
 
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({ hub, logger }: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChitChatHandlers {
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
+      onError?: (error: unknown) => void,
     ) =>
     (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
       Promise.resolve()
@@ -90,7 +93,10 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
         })
         .then(
           (response) => callback(null, response),
-          (error) => callback(toServiceError(error, logger)),
+          (error) => {
+            onError?.(error);
+            callback(toServiceError(error, logger));
+          },
         );
     };
 
@@ -109,20 +115,26 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
       };
     }),
 
-    Publish: unary(async (request, call): Promise<PublishAck> => {
-      const participant = authenticate(hub, call, request.participantId);
-      const content = requireValue(checkMessage(request.content));
-      const messageId = requireValue(checkMessageId(request.messageId));
-      const logicalTime = checkLogicalTime(request.logicalTime);
-      const event = await hub.publish(participant, content, logicalTime, messageId);
-      logger.info("publish", {
-        participant: participant.id,
-        name: participant.name,
-        lt: event.logicalTime,
-        seq: event.seq,
-      });
-      return { logicalTime: event.logicalTime, seq: event.seq };
-    }),
+    Publish: unary(
+      async (request, call): Promise<PublishAck> => {
+        const arrived = performance.now();
+        const participant = authenticate(hub, call, request.participantId);
+        const content = requireValue(checkMessage(request.content));
+        const messageId = requireValue(checkMessageId(request.messageId));
+        const logicalTime = checkLogicalTime(request.logicalTime);
+        const event = await hub.publish(participant, content, logicalTime, messageId);
+        // The hub settles a publish after its commit's fan-out has run.
+        metrics.publishFannedOut((performance.now() - arrived) / 1000);
+        logger.info("publish", {
+          participant: participant.id,
+          name: participant.name,
+          lt: event.logicalTime,
+          seq: event.seq,
+        });
+        return { logicalTime: event.logicalTime, seq: event.seq };
+      },
+      (error) => metrics.publishRejected(error instanceof ChatError ? error.code : "internal"),
+    ),
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
       const participant = authenticate(hub, call, request.participantId);
@@ -140,7 +152,10 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
         hub.checkLogId(request.logId);
         const participant = authenticate(hub, call, request.participantId);
         const sink: EventSink = {
-          write: (event, replayed) => call.write(toBroadcast(event, replayed)),
+          write: (event, replayed) => {
+            if (replayed) metrics.eventReplayed();
+            return call.write(toBroadcast(event, replayed));
+          },
           onDrain: (listener) => call.on("drain", listener),
           end: () => call.end(),
           fail: (error) => call.emit("error", toServiceError(error, logger)),
@@ -152,6 +167,7 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
           { since: request.since, logId: request.logId },
           sink,
         );
+        if (request.since > 0) metrics.subscriberResumed();
         call.on("cancelled", () => cursor.detach());
         call.on("close", () => cursor.detach());
       } catch (error) {

@@ -268,6 +268,7 @@ describe("command line", () => {
     const child = await whenListening(
       h.bun(["src/server/main.ts"], {
         CHITCHAT_PORT: "0",
+        CHITCHAT_ADMIN_PORT: "0",
         CHITCHAT_DB: db,
         CHITCHAT_LEAVE_GRACE_MS: "1234",
         CHITCHAT_SYNCHRONOUS: "normal",

@@ -27,8 +27,13 @@ export class Harness {
    * A real server process on `db` (see serverArgs), once it listens. It is
    * tracked before that, so one that never listens is still killed.
    */
-  server(db: string, extraArgs: string[] = [], timeoutMs?: number): Promise<ServerProcess> {
-    return whenListening(this.bun(serverArgs(db, extraArgs)), timeoutMs);
+  server(
+    db: string,
+    extraArgs: string[] = [],
+    timeoutMs?: number,
+    env: Record<string, string> = {},
+  ): Promise<ServerProcess> {
+    return whenListening(this.bun(serverArgs(db, extraArgs), env), timeoutMs);
   }
 
   /** Any `bun <args>` child, in an environment without CHITCHAT_* variables plus `env`. */

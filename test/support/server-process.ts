@@ -1,22 +1,27 @@
 // A real `bun src/server/main.ts` process, and reading what it logs.
 import type { Child } from "./process.ts";
 
-/** A server child that has logged the address it listens on. */
+/** A server child that has logged the addresses it listens on. */
 export interface ServerProcess extends Child {
   address: string;
   port: number;
+  /** The admin API's base URL, e.g. http://127.0.0.1:40123. */
+  adminUrl: string;
 }
 
-/** The arguments for `bun src/server/main.ts --port 0 --db <db> …extraArgs` (a later --port wins). */
+/**
+ * The arguments for `bun src/server/main.ts --port 0 --admin-port 0 --db <db> …extraArgs`
+ * (a later flag wins).
+ */
 export function serverArgs(db: string, extraArgs: string[] = []): string[] {
-  return ["src/server/main.ts", "--port", "0", "--db", db, ...extraArgs];
+  return ["src/server/main.ts", "--port", "0", "--admin-port", "0", "--db", db, ...extraArgs];
 }
 
-/** Waits until the server child logs `listening address=…`; fails if it exits first. */
+/** Waits until the server child logs `listening address=… admin=…`; fails if it exits first. */
 export async function whenListening(child: Child, timeoutMs = 15_000): Promise<ServerProcess> {
-  const match = await child.waitForStdout(/listening address=(\S+)/, timeoutMs);
+  const match = await child.waitForStdout(/listening address=(\S+) admin=(\S+)/, timeoutMs);
   const address = match[1] as string;
-  return Object.assign(child, { address, port: portOf(address) });
+  return Object.assign(child, { address, port: portOf(address), adminUrl: match[2] as string });
 }
 
 /** The port of a "host:port" address. */

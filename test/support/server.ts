@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { createAdminApp } from "../../src/server/admin/app.ts";
+import { type AdminServer, listenAdmin } from "../../src/server/admin/serve.ts";
 import { type Logger, silentLogger } from "../../src/server/logger.ts";
 import { type ChatServer, createChatServer } from "../../src/server/server.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
@@ -10,6 +12,8 @@ export interface TestServer extends AsyncDisposable {
   server: ChatServer;
   log: EventLog;
   dbPath: string;
+  /** The admin API's base URL when `admin` was asked for. */
+  adminUrl: string | undefined;
   /** Shuts the server down and closes the log (idempotent). */
   stop(): Promise<void>;
 }
@@ -20,6 +24,8 @@ export interface TestServerOptions {
   leaveGraceMs?: number;
   logger?: Logger;
   port?: number;
+  /** Also serve the admin HTTP API on a free loopback port (with this token, if any). */
+  admin?: { token?: string };
 }
 
 /** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
@@ -28,19 +34,34 @@ export async function startTestServer({
   leaveGraceMs = 10_000,
   logger = silentLogger,
   port = 0,
+  admin,
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
   const server = createChatServer({ log, logger, leaveGraceMs });
+  let adminServer: AdminServer | undefined;
+  if (admin) {
+    const app = createAdminApp({ server, log, logger, token: admin.token });
+    adminServer = listenAdmin(app, { host: "127.0.0.1", port: 0 });
+  }
   const address = await server.listen("127.0.0.1", port);
   let stopped: Promise<void> | undefined;
   const stop = () => {
-    stopped ??= server.shutdown().then(() => {
+    stopped ??= server.shutdown().then(async () => {
+      await adminServer?.stop();
       log.close();
       dir?.[Symbol.dispose]();
     });
     return stopped;
   };
-  return { address, server, log, dbPath: path, stop, [Symbol.asyncDispose]: stop };
+  return {
+    address,
+    server,
+    log,
+    dbPath: path,
+    adminUrl: adminServer?.url,
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
 }

@@ -1,0 +1,173 @@
+import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
+import type { EventLog, LogEvent, ParticipantRow } from "../../store/event-log.ts";
+import type { Participant } from "../hub.ts";
+import type { Logger } from "../logger.ts";
+import type { ChatServer } from "../server.ts";
+import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
+import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
+
+/** Every domain error code has exactly one HTTP status. */
+export const HTTP_STATUS: Record<ChatErrorCode, ContentfulStatusCode> = {
+  invalid_argument: 400,
+  unauthenticated: 401,
+  not_found: 404,
+  failed_precondition: 409,
+  out_of_range: 400,
+  resource_exhausted: 429,
+  aborted: 409,
+  unavailable: 503,
+};
+
+export interface AdminAppOptions {
+  server: ChatServer;
+  log: EventLog;
+  logger: Logger;
+  /** When set, every endpoint but /healthz needs `Authorization: Bearer <token>`. */
+  token?: string | undefined;
+}
+
+/** An event as the admin API shows it. */
+export interface EventJson {
+  seq: number;
+  logicalTime: number;
+  kind: LogEvent["kind"];
+  participantId: string;
+  name: string;
+  content: string;
+  /** Server wall-clock time of the commit, ISO 8601. */
+  sentAt: string;
+}
+
+export function eventJson(e: LogEvent): EventJson {
+  return {
+    seq: e.seq,
+    logicalTime: e.logicalTime,
+    kind: e.kind,
+    participantId: e.participantId,
+    name: e.name,
+    content: e.content,
+    sentAt: new Date(e.sentAtMs).toISOString(),
+  };
+}
+
+type Presence = "connected" | "grace" | "leaving" | "left";
+
+function presence(live: Participant | undefined): Presence {
+  if (!live) return "left";
+  if (live.state === "leaving") return "leaving";
+  return live.cursor ? "connected" : "grace";
+}
+
+function participantJson(row: ParticipantRow, live: Participant | undefined) {
+  return {
+    id: row.id,
+    name: row.name,
+    status: presence(live),
+    joinedSeq: row.joinedSeq,
+    joinedLogicalTime: row.joinedAt,
+    leftSeq: row.leftSeq,
+    leftLogicalTime: row.leftAt,
+  };
+}
+
+/**
+ * The operators' HTTP API over a running server: who is here, the history,
+ * health and metrics. Built, not bound: `createAdminServer` or main serves it.
+ */
+export function createAdminApp({ server, log, logger, token }: AdminAppOptions): Hono {
+  const app = new Hono();
+  const tokenHash = token === undefined ? undefined : hashToken(token);
+
+  app.use("*", async (c, next) => {
+    if (tokenHash === undefined || c.req.path === "/healthz") return next();
+    const header = c.req.header("authorization");
+    const presented = bearerToken(header);
+    if (presented === undefined || !tokenMatches(tokenHash, presented)) {
+      c.header("WWW-Authenticate", 'Bearer realm="chitchat-admin"');
+      throw new ChatError(
+        "unauthenticated",
+        header === undefined
+          ? "this endpoint needs Authorization: Bearer <admin token>"
+          : "the admin token is not valid",
+      );
+    }
+    return next();
+  });
+
+  app.get("/healthz", query(noQuery), (c) => {
+    const top = log.top();
+    const status = server.state;
+    return c.json(
+      {
+        status,
+        logId: log.logId,
+        seq: top.seq,
+        logicalTime: top.logicalTime,
+        participants: server.hub.participants().length,
+        subscribers: server.hub.subscriberCount(),
+      },
+      status === "serving" ? 200 : 503,
+    );
+  });
+
+  app.get("/participants", query(participantsQuery), (c) => {
+    const { all } = c.req.valid("query");
+    const live = new Map(server.hub.participants().map((p) => [p.id, p]));
+    const rows = all ? log.allParticipants() : log.presentParticipants();
+    return c.json({
+      logId: log.logId,
+      participants: rows
+        .filter((row) => all || live.has(row.id))
+        .map((row) => participantJson(row, live.get(row.id))),
+    });
+  });
+
+  app.get("/history", query(historyQuery), (c) => {
+    const { since, before, limit } = c.req.valid("query");
+    const top = log.top();
+    let events: LogEvent[];
+    if (before !== undefined) {
+      events = log.readBefore(before, limit);
+    } else {
+      const from = since ?? 0;
+      if (from > top.logicalTime) {
+        throw new ChatError(
+          "out_of_range",
+          `since ${from} is ahead of the log (its newest logical time is ${top.logicalTime})`,
+        );
+      }
+      events = log.readAfterSeq(from === 0 ? 0 : log.seqAtOrBefore(from), limit);
+    }
+    const first = events[0];
+    const last = events[events.length - 1];
+    return c.json({
+      logId: log.logId,
+      events: events.map(eventJson),
+      // `since` for the newer page, null once this page reaches the newest event.
+      next: last && last.seq < top.seq ? last.logicalTime : null,
+      // `before` for the older page, null once this page starts at the first event.
+      previous: first && first.seq > 1 ? first.logicalTime : null,
+    });
+  });
+
+  app.get("/metrics", query(noQuery), async (c) => {
+    c.header("Content-Type", server.metrics.contentType);
+    return c.body(await server.metrics.text());
+  });
+
+  app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
+
+  app.onError((error, c) => {
+    if (error instanceof ChatError)
+      return c.json({ error: error.message }, HTTP_STATUS[error.code]);
+    logger.error("admin_internal_error", {
+      path: c.req.path,
+      error: error.stack ?? error.message,
+    });
+    return c.json({ error: "internal server error" }, 500);
+  });
+
+  return app;
+}
