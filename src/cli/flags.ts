@@ -13,6 +13,8 @@ export interface FlagSpec<K extends string> {
   help: string;
   /** What --help shows as the default, when it is not a literal value. */
   shownDefault?: string;
+  /** A switch: `--flag` alone means "true" (its env twin takes true/false/1/0). */
+  boolean?: true;
 }
 
 export type FlagTable<K extends string> = Record<string, FlagSpec<K>>;
@@ -31,7 +33,9 @@ export function readFlags<K extends string>(
   let parsed: ReturnType<typeof parseArgs>;
   try {
     const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
-    for (const name of Object.keys(table)) options[name] = { type: "string" };
+    for (const [name, flag] of Object.entries(table)) {
+      options[name] = { type: flag.boolean ? "boolean" : "string" };
+    }
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   } catch (error) {
     return { kind: "error", message: (error as Error).message };
@@ -39,7 +43,8 @@ export function readFlags<K extends string>(
   if (parsed.values.help) return { kind: "help" };
   const values: Partial<Record<K, string>> = {};
   for (const [name, flag] of Object.entries(table)) {
-    const fromFlag = parsed.values[name];
+    const raw = parsed.values[name];
+    const fromFlag = raw === true ? "true" : raw;
     const fromEnv = env[flag.env] === "" ? undefined : env[flag.env];
     const value = typeof fromFlag === "string" ? fromFlag : (fromEnv ?? flag.default);
     if (value !== undefined) values[flag.key] = value;
@@ -90,6 +95,13 @@ export function wholeNumber(flag: string, { min, max, range }: WholeNumberOption
     if (value > max) return fail(tooLarge);
     return value;
   });
+}
+
+/** A switch's value: the flag alone, or its env twin as true/false/1/0. */
+export function switchValue(flag: string) {
+  return z
+    .enum(["true", "false", "1", "0"], { error: `${flag} takes true or false (or 1 or 0)` })
+    .transform((v) => v === "true" || v === "1");
 }
 
 /** One sentence from a failed parse: every issue's message. */

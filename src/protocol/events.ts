@@ -39,3 +39,27 @@ export function joinSentence(name: string, logicalTime: number): string {
 export function leaveSentence(name: string, logicalTime: number): string {
   return `Participant ${name} left Chit Chat at logical time ${logicalTime}`;
 }
+
+/** An event as JSON speaks of it (the admin API, `bun run inspect --json`). */
+export interface EventJson {
+  seq: number;
+  logicalTime: number;
+  kind: EventKind;
+  participantId: string;
+  name: string;
+  content: string;
+  /** Server wall-clock time of the commit, ISO 8601. */
+  sentAt: string;
+}
+
+export function toEventJson(e: ChatEventRecord): EventJson {
+  return {
+    seq: e.seq,
+    logicalTime: e.logicalTime,
+    kind: e.kind,
+    participantId: e.participantId,
+    name: e.name,
+    content: e.content,
+    sentAt: new Date(e.sentAtMs).toISOString(),
+  };
+}

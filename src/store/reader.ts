@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { createLogReads, type LogReads } from "./reads.ts";
@@ -13,6 +14,9 @@ export interface LogReader extends Omit<LogReads, "logId"> {
  * Throws an Error with a readable message when `path` is not a ChitChat log.
  */
 export function openLogReader(path: string): LogReader {
+  if (!existsSync(path)) {
+    throw new Error(`there is no event log at ${path} (the server creates it when it first starts)`);
+  }
   let sqlite: Database.Database;
   try {
     sqlite = new Database(path, { readonly: true, fileMustExist: true });

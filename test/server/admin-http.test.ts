@@ -1,6 +1,6 @@
 // The admin API over real HTTP beside a real server carrying real gRPC traffic.
 import { afterEach, describe, expect, test } from "bun:test";
-import type { EventJson } from "../../src/server/admin/app.ts";
+import { type EventJson, toEventJson } from "../../src/protocol/events.ts";
 import { wholeLog } from "../support/events.ts";
 import { grpcError, type Joined, publishMany } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
@@ -38,15 +38,7 @@ async function adminServer(
 
 /** The whole log as the admin API should show it. */
 function expectedHistory(server: TestServer): EventJson[] {
-  return wholeLog(server).map((e) => ({
-    seq: e.seq,
-    logicalTime: e.logicalTime,
-    kind: e.kind,
-    participantId: e.participantId,
-    name: e.name,
-    content: e.content,
-    sentAt: new Date(e.sentAtMs).toISOString(),
-  }));
+  return wholeLog(server).map(toEventJson);
 }
 
 describe("GET /history", () => {

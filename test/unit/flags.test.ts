@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
-import { helpText, readFlags, wholeNumber } from "../../src/cli/flags.ts";
+import { helpText, readFlags, switchValue, wholeNumber } from "../../src/cli/flags.ts";
 
 const TABLE = {
   port: { key: "port", env: "X_PORT", default: "80", help: "the port" },
@@ -24,6 +24,29 @@ describe("readFlags", () => {
     expect(readFlags(TABLE, ["--help"], {})).toEqual({ kind: "help" });
     expect(readFlags(TABLE, ["--nope"], {})).toMatchObject({ kind: "error" });
     expect(readFlags(TABLE, ["stray"], {})).toMatchObject({ kind: "error" });
+  });
+});
+
+describe("switches", () => {
+  const SWITCHES = {
+    follow: { key: "follow", env: "X_FOLLOW", default: "false", boolean: true, help: "follow" },
+  } as const;
+  const follow = switchValue("--follow");
+
+  test("the flag alone means true; its env twin says true/false/1/0", () => {
+    const read = (argv: string[], env: Record<string, string> = {}) => {
+      const result = readFlags(SWITCHES, argv, env);
+      return result.kind === "values" ? follow.safeParse(result.values.follow).data : result.kind;
+    };
+    expect(read([])).toBe(false);
+    expect(read(["--follow"])).toBe(true);
+    expect(read([], { X_FOLLOW: "1" })).toBe(true);
+    expect(read([], { X_FOLLOW: "false" })).toBe(false);
+    expect(read(["--follow"], { X_FOLLOW: "0" })).toBe(true);
+    expect(read(["--follow=yes"])).toBe("error");
+    expect(follow.safeParse("yes").error?.issues[0]?.message).toBe(
+      "--follow takes true or false (or 1 or 0)",
+    );
   });
 });
 

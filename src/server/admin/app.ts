@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
+import { toEventJson } from "../../protocol/events.ts";
 import type { EventLog, LogEvent, ParticipantRow } from "../../store/event-log.ts";
 import type { Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
@@ -26,30 +27,6 @@ export interface AdminAppOptions {
   logger: Logger;
   /** When set, every endpoint but /healthz needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
-}
-
-/** An event as the admin API shows it. */
-export interface EventJson {
-  seq: number;
-  logicalTime: number;
-  kind: LogEvent["kind"];
-  participantId: string;
-  name: string;
-  content: string;
-  /** Server wall-clock time of the commit, ISO 8601. */
-  sentAt: string;
-}
-
-export function eventJson(e: LogEvent): EventJson {
-  return {
-    seq: e.seq,
-    logicalTime: e.logicalTime,
-    kind: e.kind,
-    participantId: e.participantId,
-    name: e.name,
-    content: e.content,
-    sentAt: new Date(e.sentAtMs).toISOString(),
-  };
 }
 
 type Presence = "connected" | "grace" | "leaving" | "left";
@@ -144,7 +121,7 @@ export function createAdminApp({ server, log, logger, token }: AdminAppOptions):
     const last = events[events.length - 1];
     return c.json({
       logId: log.logId,
-      events: events.map(eventJson),
+      events: events.map(toEventJson),
       // `since` for the newer page, null once this page reaches the newest event.
       next: last && last.seq < top.seq ? last.logicalTime : null,
       // `before` for the older page, null once this page starts at the first event.

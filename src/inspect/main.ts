@@ -1,0 +1,75 @@
+// `bun run inspect`: prints the event log read-only, with no server.
+import { openLogReader } from "../store/reader.ts";
+import { parseInspectConfig } from "./config.ts";
+import { inspectJson, inspectLine } from "./format.ts";
+
+const PAGE = 1000;
+/** How often --follow looks for new events: often enough to feel live, cheap on an index. */
+const FOLLOW_POLL_MS = 100;
+
+const parsed = parseInspectConfig(process.argv.slice(2), process.env);
+if (parsed.kind === "help") {
+  console.log(parsed.text);
+  process.exit(0);
+}
+if (parsed.kind === "error") {
+  console.error(`chitchat inspect: ${parsed.message}\nRun with --help to see the options.`);
+  process.exit(2);
+}
+const config = parsed.config;
+
+let reader: ReturnType<typeof openLogReader>;
+try {
+  reader = openLogReader(config.db);
+} catch (error) {
+  console.error(`chitchat inspect: ${(error as Error).message}`);
+  process.exit(1);
+}
+
+const top = reader.top();
+if (config.since > top.logicalTime && !config.follow) {
+  console.error(
+    `chitchat inspect: --since ${config.since} is ahead of the log (its newest logical time is ${top.logicalTime})`,
+  );
+  process.exit(1);
+}
+
+// `| head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
+const format = config.json ? inspectJson : inspectLine;
+let left = config.limit ?? Number.POSITIVE_INFINITY;
+let lastSeq = config.since === 0 ? 0 : reader.seqAtOrBefore(config.since);
+
+/** Prints what the log holds after lastSeq; false once the limit is reached. */
+async function printAvailable(): Promise<boolean> {
+  for (;;) {
+    const page = reader.readAfterSeq(lastSeq, Math.min(PAGE, left));
+    if (page.length === 0) return true;
+    const text = `${page.map(format).join("\n")}\n`;
+    if (!process.stdout.write(text)) {
+      await new Promise((resolve) => process.stdout.once("drain", resolve));
+    }
+    lastSeq = (page[page.length - 1] as (typeof page)[number]).seq;
+    left -= page.length;
+    if (left <= 0) return false;
+  }
+}
+
+let more = await printAvailable();
+if (config.follow) {
+  const stop = () => {
+    reader.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  while (more) {
+    await new Promise((resolve) => setTimeout(resolve, FOLLOW_POLL_MS));
+    more = await printAvailable();
+  }
+}
+reader.close();
