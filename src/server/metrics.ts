@@ -61,7 +61,7 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
   });
   const resumes = new Counter({
     name: "chitchat_resumes_total",
-    help: "Subscribe calls with since > 0: a client resuming where it left off.",
+    help: "Subscribe calls resuming after the participant's own JOIN (a reconnect or a restart).",
     registers,
   });
   new Gauge({

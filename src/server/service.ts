@@ -167,7 +167,8 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
           { since: request.since, logId: request.logId },
           sink,
         );
-        if (request.since > 0) metrics.subscriberResumed();
+        // A first stream starts before the participant's own JOIN; a resume starts after it.
+        if (request.since >= participant.joinedAt) metrics.subscriberResumed();
         call.on("cancelled", () => cursor.detach());
         call.on("close", () => cursor.detach());
       } catch (error) {

@@ -96,6 +96,7 @@ describe("GET /history", () => {
       next: null,
       previous: 6,
     });
+    expect(body.events[0]?.sentAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(body.events.map((e) => [e.kind, e.name, e.content])).toEqual(
       [4, 5, 6, 7, 8].map((i) => ["message", "Bo", `m ${i}`]),
     );
@@ -210,6 +211,9 @@ describe("GET /healthz and /metrics", () => {
     stream.cancel();
     const resumed = client.subscribe(bo, { since: 1 });
     await resumed.waitForCount(21);
+    // Ana's first stream starts just before her JOIN: not a resume.
+    const anaStream = client.subscribe(ana);
+    await anaStream.waitForCount(1);
 
     const after = await scrape(server.adminUrl);
     expect({
@@ -230,13 +234,13 @@ describe("GET /healthz and /metrics", () => {
       invalid: 2,
       unauthenticated: 1,
       resumes: 1,
-      subscribers: 1,
+      subscribers: 2,
       participants: 2,
       commits: expect.any(Number),
       fannedOut: 20,
     });
-    // The first stream replayed Bo's JOIN from the log; the resume replayed all 21 after it.
-    expect(after.get("chitchat_replayed_events_total")).toBe(22);
+    // Replayed from the log: Bo's JOIN, the 21 events after it on resume, Ana's JOIN.
+    expect(after.get("chitchat_replayed_events_total")).toBe(23);
     expect(after.get("chitchat_append_commit_seconds_count")).toBeGreaterThanOrEqual(2);
     expect(after.get("chitchat_append_batch_events_sum")).toBe(22);
   });
