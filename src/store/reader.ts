@@ -15,7 +15,9 @@ export interface LogReader extends Omit<LogReads, "logId"> {
  */
 export function openLogReader(path: string): LogReader {
   if (!existsSync(path)) {
-    throw new Error(`there is no event log at ${path} (the server creates it when it first starts)`);
+    throw new Error(
+      `there is no event log at ${path} (the server creates it when it first starts)`,
+    );
   }
   let sqlite: Database.Database;
   try {
