@@ -37,7 +37,14 @@ try {
   process.exit(1);
 }
 
-const server = createChatServer({ log, logger, leaveGraceMs: config.leaveGraceMs });
+const server = createChatServer({
+  log,
+  logger,
+  leaveGraceMs: config.leaveGraceMs,
+  heartbeatMs: config.heartbeatMs,
+  maxQueueEvents: config.maxQueueEvents,
+  maxQueueBytes: config.maxQueueBytes,
+});
 let address: string;
 try {
   address = await server.listen(config.host, config.port);
@@ -58,6 +65,9 @@ logger.info("listening", {
   lt: top.logicalTime,
   synchronous: config.synchronous,
   leaveGraceMs: config.leaveGraceMs,
+  heartbeatMs: config.heartbeatMs,
+  maxQueueEvents: config.maxQueueEvents,
+  maxQueueBytes: config.maxQueueBytes,
 });
 
 let stopping = false;

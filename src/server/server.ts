@@ -10,6 +10,11 @@ export interface ChatServerOptions {
   log: EventLog;
   logger: Logger;
   leaveGraceMs: number;
+  /** Heartbeat interval for idle streams (0 = none). */
+  heartbeatMs?: number;
+  /** Per-subscriber live queue bounds (count, estimated bytes). */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
 }
@@ -33,9 +38,19 @@ export function createChatServer({
   log,
   logger,
   leaveGraceMs,
+  heartbeatMs,
+  maxQueueEvents,
+  maxQueueBytes,
   shutdownTimeoutMs = 4000,
 }: ChatServerOptions): ChatServer {
-  const hub = createHub({ log, logger: logger.child("hub"), leaveGraceMs });
+  const hub = createHub({
+    log,
+    logger: logger.child("hub"),
+    leaveGraceMs,
+    heartbeatMs,
+    maxQueue: maxQueueEvents,
+    maxQueueBytes,
+  });
   const service = createChatService({ hub, logger: logger.child("grpc") });
   const grpcServer = new grpc.Server();
   grpcServer.addService(

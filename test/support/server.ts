@@ -20,6 +20,10 @@ export interface TestServerOptions {
   leaveGraceMs?: number;
   logger?: Logger;
   port?: number;
+  /** See ChatServerOptions (off, and the hub's defaults, unless given). */
+  heartbeatMs?: number;
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
 }
 
 /** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
@@ -28,11 +32,12 @@ export async function startTestServer({
   leaveGraceMs = 10_000,
   logger = silentLogger,
   port = 0,
+  ...tuning
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
-  const server = createChatServer({ log, logger, leaveGraceMs });
+  const server = createChatServer({ log, logger, leaveGraceMs, ...tuning });
   const address = await server.listen("127.0.0.1", port);
   let stopped: Promise<void> | undefined;
   const stop = () => {
