@@ -26,6 +26,12 @@ export interface DeliveryCursor {
   readonly delivered: boolean;
   /** Judges an event; on "deliver" the cursor moves past it. */
   accept(seq: number, logicalTime: number): Verdict;
+  /**
+   * Whether a log whose newest event is (seq, logicalTime) holds events this
+   * cursor has not delivered. Logical time answers even before the first
+   * delivery, when seq is not known yet.
+   */
+  behind(seq: number, logicalTime: number): boolean;
 }
 
 export function createDeliveryCursor({
@@ -58,6 +64,9 @@ export function createDeliveryCursor({
       lastSeq = seq;
       lastLogicalTime = logicalTime;
       return "deliver";
+    },
+    behind(seq, logicalTime) {
+      return logicalTime > lastLogicalTime || (seqKnown && seq > lastSeq);
     },
   };
 }

@@ -44,6 +44,8 @@ export function formatStatus(status: SessionStatus): string | undefined {
       return `connection lost (${status.reason}); reconnecting in ${status.delayMs} ms (attempt ${status.attempt})`;
     case "gap":
       return `gap detected: expected seq ${status.expectedSeq}, got ${status.receivedSeq}; resubscribing after logical time ${status.since}`;
+    case "behind":
+      return `missed events: the server's log is at seq ${status.topSeq}, last seen ${status.lastSeq}; resubscribing after logical time ${status.since}`;
     case "ended":
       return undefined;
     case "error":

@@ -14,7 +14,9 @@ export type SubscriptionStatus =
   /** The stream broke; a new Subscribe follows after `delayMs`. */
   | { type: "reconnecting"; attempt: number; delayMs: number; reason: string }
   /** `seq` jumped; the stream is dropped and resumed from the last delivered event. */
-  | { type: "gap"; expectedSeq: number; receivedSeq: number; since: number };
+  | { type: "gap"; expectedSeq: number; receivedSeq: number; since: number }
+  /** A heartbeat said the log is past the last delivered event; resumed as for a gap. */
+  | { type: "behind"; lastSeq: number; topSeq: number; since: number };
 
 /** How the subscription ended on its own. */
 export type SubscriptionEnd = { type: "left" } | { type: "failed"; error: Error };
@@ -112,6 +114,10 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
   }
 
   function receive(broadcast: Broadcast__Output): void {
+    if (broadcast.kind === "EVENT_KIND_HEARTBEAT") {
+      heartbeat(broadcast);
+      return;
+    }
     clock.observe(broadcast.logicalTime);
     const expectedSeq = cursor.lastSeq + 1;
     const verdict = cursor.accept(broadcast.seq, broadcast.logicalTime);
@@ -124,10 +130,7 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
         receivedSeq: broadcast.seq,
         since: cursor.lastLogicalTime,
       });
-      abandon();
-      // The first hole is resumed at once; a server that keeps sending holes gets backoff.
-      if (gapsInRow === 1) open();
-      else retry(`seq gap (${gapsInRow} in a row)`);
+      repair(`seq gap (${gapsInRow} in a row)`);
       return;
     }
     gapsInRow = 0;
@@ -137,6 +140,27 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
       ownLeaveSeen = true;
     }
     options.onEvent(event);
+  }
+
+  /** A heartbeat is not an event: it only tells where the log's top is. */
+  function heartbeat({ seq, logicalTime }: Broadcast__Output): void {
+    if (!cursor.behind(seq, logicalTime)) return;
+    gapsInRow += 1;
+    options.onStatus({
+      type: "behind",
+      lastSeq: cursor.lastSeq,
+      topSeq: seq,
+      since: cursor.lastLogicalTime,
+    });
+    repair(`missed events (${gapsInRow} in a row)`);
+  }
+
+  /** Drops the stream and resumes after the last delivered event. */
+  function repair(reason: string): void {
+    abandon();
+    // The first hole is resumed at once; a server that keeps sending holes gets backoff.
+    if (gapsInRow === 1) open();
+    else retry(reason);
   }
 
   function abandon(): void {

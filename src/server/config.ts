@@ -19,6 +19,9 @@ export interface ServerConfig {
   adminHost: string;
   adminPort: number;
   adminToken: string | undefined;
+  heartbeatMs: number;
+  maxQueueEvents: number;
+  maxQueueBytes: number;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -72,6 +75,24 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: undefined,
     help: "bearer token the admin API requires on every endpoint but /healthz",
   },
+  "heartbeat-ms": {
+    key: "heartbeatMs",
+    env: "CHITCHAT_HEARTBEAT_MS",
+    default: "5000",
+    help: "write a heartbeat (the log's top seq) on a live stream that was idle this long, so a client notices a missed event (0 = never)",
+  },
+  "max-queue-events": {
+    key: "maxQueueEvents",
+    env: "CHITCHAT_MAX_QUEUE_EVENTS",
+    default: "1024",
+    help: "live events held for a subscriber whose stream is full before it is served from the log instead",
+  },
+  "max-queue-bytes": {
+    key: "maxQueueBytes",
+    env: "CHITCHAT_MAX_QUEUE_BYTES",
+    default: "1048576",
+    help: "the same bound in (estimated) bytes; whichever is reached first applies",
+  },
 };
 
 const schema = z
@@ -85,6 +106,9 @@ const schema = z
     adminHost: z.string().min(1, "--admin-host must not be empty"),
     adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
     adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
+    heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
+    maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
+    maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
   })
   .refine((c) => c.adminToken !== undefined || isLoopbackHost(c.adminHost), {
     message:

@@ -1,5 +1,5 @@
 import type { ChatError } from "../protocol/errors.ts";
-import type { EventLog, LogEvent } from "../store/event-log.ts";
+import type { EventLog, LogEvent, LogTop } from "../store/event-log.ts";
 
 /**
  * Where a cursor delivers events: the gRPC stream, seen without gRPC.
@@ -8,6 +8,8 @@ import type { EventLog, LogEvent } from "../store/event-log.ts";
  */
 export interface EventSink {
   write(event: LogEvent, replayed: boolean): boolean;
+  /** Writes a heartbeat naming the log's top; same return value as `write`. */
+  heartbeat(top: LogTop): boolean;
   onDrain(listener: () => void): void;
   /** Ends the stream successfully, after what was written. */
   end(): void;
@@ -24,6 +26,8 @@ export interface CursorOptions {
   participantId: string;
   /** Live events held while the stream is full before falling back to the log. */
   maxQueue: number;
+  /** The same bound in estimated bytes (see eventBytes); whichever is hit first applies. */
+  maxQueueBytes: number;
   /** Rows read from the log per page while catching up. */
   pageSize: number;
   /** Called once when the cursor stops for any reason. */
@@ -31,10 +35,20 @@ export interface CursorOptions {
 }
 
 /**
+ * What an event held in a queue costs, roughly: its strings at two bytes a
+ * character plus the object around them. An estimate, but one that grows with
+ * the content, so long messages hit the bytes bound before the count bound.
+ */
+export function eventBytes(event: LogEvent): number {
+  return 128 + 2 * (event.content.length + event.name.length + event.participantId.length);
+}
+
+/**
  * A subscriber's position in the log. It is either catching up (reading pages
  * from the log) or live (fed committed events from memory). A live cursor whose
- * stream stays full past `maxQueue` events drops back to catching up, so a slow
- * subscriber costs the server a bounded queue, never an unbounded one.
+ * stream stays full past `maxQueue` events or `maxQueueBytes` drops back to
+ * catching up, so a slow subscriber costs the server a bounded queue, never an
+ * unbounded one.
  */
 export class Cursor {
   readonly participantId: string;
@@ -43,6 +57,9 @@ export class Cursor {
   #lastSeq: number;
   #waitingDrain = false;
   #queue: LogEvent[] = [];
+  #queueBytes = 0;
+  /** Whether anything was written since the last heartbeat tick. */
+  #wrote = false;
   /** The page being replayed while catching up, and how far into it we are. */
   #page: LogEvent[] = [];
   #pageAt = 0;
@@ -74,18 +91,35 @@ export class Cursor {
       // Delivering the subscriber's own LEAVE closes the cursor mid-batch.
       if (this.#mode !== "live") return;
       if (this.#waitingDrain || this.#queue.length > 0) {
-        if (this.#queue.length >= this.#o.maxQueue) {
+        const bytes = eventBytes(event);
+        if (
+          this.#queue.length >= this.#o.maxQueue ||
+          this.#queueBytes + bytes > this.#o.maxQueueBytes
+        ) {
           // Too far behind: forget the queue and read from the log after drain.
           this.#queue = [];
+          this.#queueBytes = 0;
           this.#mode = "catching-up";
           return;
         }
         this.#queue.push(event);
+        this.#queueBytes += bytes;
       } else {
         // A full stream still took this event; the rest of the batch is queued.
         this.#deliver(event, false);
       }
     }
+  }
+
+  /**
+   * Called once per heartbeat interval: a live stream with room that wrote
+   * nothing since the last call gets a heartbeat naming the log's `top`.
+   */
+  heartbeat(top: LogTop): void {
+    const wrote = this.#wrote;
+    this.#wrote = false;
+    if (wrote || this.#mode !== "live" || this.#waitingDrain || this.#queue.length > 0) return;
+    if (!this.#o.sink.heartbeat(top)) this.#waitingDrain = true;
   }
 
   /** Ends the stream with an error (shutdown, replaced by a newer stream). */
@@ -103,6 +137,7 @@ export class Cursor {
   #close(): void {
     this.#mode = "closed";
     this.#queue = [];
+    this.#queueBytes = 0;
     this.#page = [];
     this.#o.onClose(this);
   }
@@ -110,6 +145,7 @@ export class Cursor {
   /** Writes one event; false when the cursor must stop (stream full or ended). */
   #deliver(event: LogEvent, replayed: boolean): boolean {
     this.#lastSeq = event.seq;
+    this.#wrote = true;
     const room = this.#o.sink.write(event, replayed);
     if (event.kind === "leave" && event.participantId === this.participantId) {
       this.#close();
@@ -152,6 +188,7 @@ export class Cursor {
     }
     while (this.#queue.length > 0) {
       const event = this.#queue.shift() as LogEvent;
+      this.#queueBytes -= eventBytes(event);
       if (!this.#deliver(event, false)) return;
     }
   }

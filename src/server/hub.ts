@@ -26,6 +26,10 @@ export interface HubOptions {
   leaveGraceMs: number;
   /** Live events a subscriber may have waiting before it is served from the log. */
   maxQueue?: number;
+  /** The same bound in estimated bytes. */
+  maxQueueBytes?: number;
+  /** Heartbeat interval for idle live streams; 0 sends none. */
+  heartbeatMs?: number;
   /** Rows per page when a subscriber reads from the log. */
   pageSize?: number;
 }
@@ -72,6 +76,8 @@ export function createHub({
   logger,
   leaveGraceMs,
   maxQueue = 1024,
+  maxQueueBytes = 1024 * 1024,
+  heartbeatMs = 0,
   pageSize = 256,
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
@@ -79,6 +85,7 @@ export function createHub({
   const cursors = new Set<Cursor>();
   const inflightPublishes = new Map<string, Promise<LogEvent>>();
   let closing = false;
+  let heartbeats: ReturnType<typeof setInterval> | undefined;
 
   for (const row of log.presentParticipants()) {
     participants.set(row.id, {
@@ -184,6 +191,14 @@ export function createHub({
 
     start() {
       for (const p of participants.values()) if (!p.cursor) startGrace(p);
+      if (heartbeatMs > 0 && !heartbeats) {
+        // One timer for all streams: each cursor knows whether it wrote since the last tick.
+        heartbeats = setInterval(() => {
+          const top = log.top();
+          for (const cursor of cursors) cursor.heartbeat(top);
+        }, heartbeatMs);
+        heartbeats.unref();
+      }
     },
 
     async join(name, logicalTime) {
@@ -303,6 +318,7 @@ export function createHub({
         afterSeq,
         participantId: p.id,
         maxQueue,
+        maxQueueBytes,
         pageSize,
         onClose: (c) => {
           cursors.delete(c);
@@ -325,6 +341,7 @@ export function createHub({
     close() {
       if (closing) return;
       closing = true;
+      clearInterval(heartbeats);
       for (const p of participants.values()) clearGrace(p);
       committer.flush();
       const shuttingDown = new ChatError("unavailable", "server shutting down");

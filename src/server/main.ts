@@ -45,6 +45,9 @@ const server = createChatServer({
   logger,
   leaveGraceMs: config.leaveGraceMs,
   metrics: createMetrics({ processMetrics: true }),
+  heartbeatMs: config.heartbeatMs,
+  maxQueueEvents: config.maxQueueEvents,
+  maxQueueBytes: config.maxQueueBytes,
 });
 let address: string;
 let admin: AdminServer | undefined;
@@ -78,6 +81,9 @@ logger.info("listening", {
   lt: top.logicalTime,
   synchronous: config.synchronous,
   leaveGraceMs: config.leaveGraceMs,
+  heartbeatMs: config.heartbeatMs,
+  maxQueueEvents: config.maxQueueEvents,
+  maxQueueBytes: config.maxQueueBytes,
 });
 
 let stopping = false;

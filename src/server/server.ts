@@ -11,6 +11,11 @@ export interface ChatServerOptions {
   log: EventLog;
   logger: Logger;
   leaveGraceMs: number;
+  /** Heartbeat interval for idle streams (0 = none). */
+  heartbeatMs?: number;
+  /** Per-subscriber live queue bounds (count, estimated bytes). */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
   /** Where counters go; a fresh registry by default. */
@@ -39,6 +44,9 @@ export function createChatServer({
   log,
   logger,
   leaveGraceMs,
+  heartbeatMs,
+  maxQueueEvents,
+  maxQueueBytes,
   shutdownTimeoutMs = 4000,
   metrics = createMetrics(),
 }: ChatServerOptions): ChatServer {
@@ -46,6 +54,9 @@ export function createChatServer({
     log: metrics.instrumentLog(log),
     logger: logger.child("hub"),
     leaveGraceMs,
+    heartbeatMs,
+    maxQueue: maxQueueEvents,
+    maxQueueBytes,
   });
   metrics.setSources({
     subscribers: () => hub.subscriberCount(),

@@ -11,7 +11,7 @@ import type {
   PublishAck,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { LogEvent } from "../store/event-log.ts";
+import type { LogEvent, LogTop } from "../store/event-log.ts";
 import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
@@ -37,6 +37,20 @@ export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
     content: event.content,
     sentAtMs: event.sentAtMs,
     replayed,
+  };
+}
+
+/** A heartbeat: not an event, just the log's top (see EVENT_KIND_HEARTBEAT in the .proto). */
+export function heartbeatBroadcast(top: LogTop): Broadcast {
+  return {
+    seq: top.seq,
+    logicalTime: top.logicalTime,
+    kind: "EVENT_KIND_HEARTBEAT",
+    participantId: "",
+    name: "",
+    content: "",
+    sentAtMs: 0,
+    replayed: false,
   };
 }
 
@@ -156,6 +170,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
             if (replayed) metrics.eventReplayed();
             return call.write(toBroadcast(event, replayed));
           },
+          heartbeat: (top) => call.write(heartbeatBroadcast(top)),
           onDrain: (listener) => call.on("drain", listener),
           end: () => call.end(),
           fail: (error) => call.emit("error", toServiceError(error, logger)),

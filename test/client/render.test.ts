@@ -51,5 +51,8 @@ describe("render", () => {
     expect(formatStatus({ type: "gap", expectedSeq: 5, receivedSeq: 7, since: 9 })).toBe(
       "gap detected: expected seq 5, got 7; resubscribing after logical time 9",
     );
+    expect(formatStatus({ type: "behind", lastSeq: 5, topSeq: 6, since: 9 })).toBe(
+      "missed events: the server's log is at seq 6, last seen 5; resubscribing after logical time 9",
+    );
   });
 });

@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import {
   type ChatEvent,
-  type ChatSession,
   type ChatSessionOptions,
   createChatSession,
-  type SessionStatus,
 } from "../../src/client/session.ts";
 import { ChatError } from "../../src/protocol/errors.ts";
 import { Harness } from "../support/harness.ts";
 import { deadAddress } from "../support/net.ts";
 import { rejection } from "../support/rejection.ts";
+import { seqs } from "../support/sessions.ts";
 import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -19,40 +18,16 @@ const SLOW = 15_000;
 const SERVER_START_MS = 10_000;
 
 const h = new Harness();
-const sessions: ChatSession[] = [];
-
-afterEach(async () => {
-  for (const session of sessions.splice(0)) session.close();
-  await h.dispose();
-});
+afterEach(() => h.dispose());
 
 /** A server process on `db` (a fresh file by default), on `port` if given. */
 function server({ db = h.dbPath(), port }: { db?: string; port?: number } = {}) {
   return h.server(db, port === undefined ? [] : ["--port", String(port)], SERVER_START_MS);
 }
 
-interface Tracked {
-  session: ChatSession;
-  events: ChatEvent[];
-  statuses: SessionStatus[];
-}
+const track = (address: string, name: string, options: Partial<ChatSessionOptions> = {}) =>
+  h.session(address, name, options);
 
-function track(address: string, name: string, options: Partial<ChatSessionOptions> = {}): Tracked {
-  const events: ChatEvent[] = [];
-  const statuses: SessionStatus[] = [];
-  const session = createChatSession({
-    server: address,
-    name,
-    backoff: { initialMs: 50, maxMs: 500 },
-    onEvent: (event) => events.push(event),
-    onStatus: (status) => statuses.push(status),
-    ...options,
-  });
-  sessions.push(session);
-  return { session, events, statuses };
-}
-
-const seqs = (events: ChatEvent[]) => events.map((e) => e.seq);
 const withoutReplayed = (events: ChatEvent[]) => events.map(({ replayed: _, ...rest }) => rest);
 const messages = (events: ChatEvent[]) =>
   events.filter((e) => e.kind === "message").map((e) => `${e.name}: ${e.content}`);
@@ -176,8 +151,7 @@ describe("chat session against a real server", () => {
     "an invalid message is refused locally with the reason",
     async () => {
       // Nothing listens at this address: a network call could not succeed.
-      const offline = createChatSession({ server: await deadAddress(), name: "Bo" });
-      sessions.push(offline);
+      const { session: offline } = h.session(await deadAddress(), "Bo");
       expect(await rejection(offline.publish(""))).toEqual(
         new ChatError("invalid_argument", "message must not be empty"),
       );

@@ -1,27 +1,34 @@
 // Durable before visible (DESIGN guarantee 3), with a real server process
-// killed by SIGKILL while publishes are in flight, several times over one
-// database: no acknowledged event is lost, no subscriber ever saw an event the
-// log lacks, and the restarted server carries on the same seq and clock.
+// killed by SIGKILL at a random moment while publishes are in flight, several
+// times over one database: no acknowledged event is lost or stored twice, seq
+// stays dense and Lamport time strictly increasing across restarts, and every
+// subscriber — real client sessions that reconnect on their own through a TCP
+// proxy that follows the restarted server — sees every event once, in order.
 import { afterEach, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import type { Broadcast__Output } from "../../src/protocol/proto.ts";
+import type { ChatEvent } from "../../src/client/session.ts";
 import { type EventRow, readEvents } from "../support/db-file.ts";
-import { broadcastAsRow, visible } from "../support/events.ts";
-import type { Joined, Recorder, TestClient } from "../support/grpc-client.ts";
+import { visible } from "../support/events.ts";
+import type { Joined, TestClient } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
 import { exitOf } from "../support/process.ts";
 import { logLine } from "../support/server-process.ts";
+import { deliveryProblems, seqs, type TrackedSession } from "../support/sessions.ts";
+import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
 const h = new Harness();
 afterEach(() => h.dispose());
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const PUBLISHERS = 4;
 /** Publishes each publisher keeps in flight (each lane awaits its ack before the next). */
 const LANES = 4;
-/** The kill comes once this round has at least this many acks. */
-const ACKS_BEFORE_KILL = 300;
+/** Client sessions that only subscribe, reconnecting across every kill. */
+const SUBSCRIBERS = 3;
+/** The kill comes once the round has a random number of acks in this range. */
+const MIN_ACKS_BEFORE_KILL = 50;
+const MAX_ACKS_BEFORE_KILL = 500;
 /** Long enough that nobody is announced as left while the test runs. */
 const GRACE = ["--leave-grace-ms", "600000"];
 
@@ -78,7 +85,7 @@ function logProblems(
   rows: EventRow[],
   acks: Ack[],
   failures: Failure[],
-  seen: Broadcast__Output[],
+  seen: ChatEvent[],
 ): string[] {
   const problems: string[] = [];
   // seq is dense 1..N and logical time strictly increases with it.
@@ -104,10 +111,10 @@ function logProblems(
     }
   }
   // Nothing a subscriber saw is missing or different.
-  for (const event of seen) {
+  for (const { replayed: _, ...event } of seen) {
     const row = rows[event.seq - 1];
     const got = row && JSON.stringify(visible(row));
-    if (got !== JSON.stringify(broadcastAsRow(event))) {
+    if (got !== JSON.stringify(event)) {
       problems.push(`a subscriber saw ${JSON.stringify(event)} but the log has ${got}`);
     }
   }
@@ -123,31 +130,36 @@ function logProblems(
   return problems;
 }
 
-test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing, ${ROUNDS} rounds`, async () => {
+/** A whole number in [min, max]; the kill moments are random, and printed. */
+const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
+
+test(`SIGKILL at random moments during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing, ${ROUNDS} rounds`, async () => {
   const db = h.dbPath();
   const acks: Ack[] = [];
   const failures: Failure[] = [];
-  /** Everything the watcher's streams delivered, across all rounds. */
-  const seen: Broadcast__Output[] = [];
   let publishers: Publisher[] = [];
-  let watcher: Joined | undefined;
+  const subscribers: TrackedSession[] = [];
   let rows: EventRow[] = [];
   let logId = "";
   const stats: string[] = [];
+  /** Everything every subscriber session delivered, across all rounds. */
+  const seen = () => subscribers.flatMap((s) => s.events);
+  /** Waits until every subscriber has delivered up to `seq`. */
+  const allSeen = (seq: number, what: string) =>
+    waitFor(() => subscribers.every((s) => (s.events.at(-1)?.seq ?? 0) >= seq), {
+      timeoutMs: 15_000,
+      what,
+    });
 
-  /** Subscribes the watcher from the last time it saw; records into `seen`. */
-  const watch = (client: TestClient): Recorder => {
-    const me = watcher as Joined;
-    const since = seen.at(-1)?.logicalTime ?? me.logicalTime - 1;
-    const stream = client.subscribe(me, { since });
-    stream.call.on("data", (e: Broadcast__Output) => seen.push(e));
-    return stream;
-  };
-
+  const firstStart = performance.now();
+  const first = await h.server(db, GRACE);
+  const firstUpMs = performance.now() - firstStart;
+  const proxy = await h.proxy({ target: first.address });
   for (let round = 1; round <= ROUNDS; round += 1) {
     const roundStart = performance.now();
-    const server = await h.server(db, GRACE);
-    const startedMs = performance.now() - roundStart;
+    const server = round === 1 ? first : await h.server(db, GRACE);
+    const startedMs = round === 1 ? firstUpMs : performance.now() - roundStart;
+    proxy.retarget(server.address);
     // The restarted server starts from the top of the log it left behind.
     const top = rows.at(-1);
     expect(logLine(server.stdout.text, "listening")).toMatchObject({
@@ -156,10 +168,12 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
       ...(logId ? { logId } : {}),
     });
 
-    const watchClient = h.client(server.address);
     if (round === 1) {
-      watcher = await watchClient.join("Watcher");
-      logId = watcher.logId;
+      for (let i = 0; i < SUBSCRIBERS; i += 1) {
+        const s = h.session(proxy.address, `Sub${i}`, { backoff: { initialMs: 20, maxMs: 200 } });
+        logId = (await s.session.join()).logId;
+        subscribers.push(s);
+      }
       publishers = [];
       for (let i = 0; i < PUBLISHERS; i += 1) {
         const client = h.client(server.address);
@@ -169,11 +183,10 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
       // Same participants, same tokens, new connections.
       for (const p of publishers) p.client = h.client(server.address);
     }
-    const stream = watch(watchClient);
-    // The watcher first catches up on what was committed before the last kill.
-    const before = rows.length;
-    await waitFor(() => (seen.at(-1)?.seq ?? 0) >= before, { what: "the watcher to catch up" });
+    // The sessions resume on their own and first catch up on what was committed before the kill.
+    await allSeen(rows.length, `the subscribers to catch up in round ${round}`);
 
+    const killAfter = randomInt(MIN_ACKS_BEFORE_KILL, MAX_ACKS_BEFORE_KILL);
     const roundAcks: Ack[] = [];
     const roundFailures: Failure[] = [];
     const lanes = publishers.flatMap((p, i) =>
@@ -181,15 +194,13 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
         lane(p, round, `P${i}.${l}`, roundAcks, roundFailures),
       ),
     );
-    await waitFor(() => roundAcks.length >= ACKS_BEFORE_KILL || roundFailures.length > 0, {
-      what: `${ACKS_BEFORE_KILL} acks`,
+    await waitFor(() => roundAcks.length >= killAfter || roundFailures.length > 0, {
+      what: `${killAfter} acks`,
     });
     expect(roundFailures).toEqual([]);
     server.proc.kill("SIGKILL");
     expect(await exitOf(server)).toMatchObject({ signal: "SIGKILL" });
     await Promise.all(lanes);
-    await stream.waitForEnd();
-    expect(stream.status?.code).toBe(grpc.status.UNAVAILABLE);
 
     // Every lane had a publish in flight at the kill, and it failed UNAVAILABLE.
     expect(roundFailures.length).toBe(PUBLISHERS * LANES);
@@ -198,18 +209,19 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
     failures.push(...roundFailures);
 
     rows = readEvents(db);
-    expect(logProblems(rows, acks, failures, seen)).toEqual([]);
+    expect(logProblems(rows, acks, failures, seen())).toEqual([]);
     const committedUnacked = roundFailures.filter((f) => rows.some((r) => r.content === f.content));
     stats.push(
-      `round ${round}: ${roundAcks.length} acks, ${roundFailures.length} in flight at the kill ` +
-        `(${committedUnacked.length} of them committed), log top seq ${rows.length}, ` +
-        `watcher saw ${seen.length}; server up in ${startedMs.toFixed(0)} ms, ` +
+      `round ${round}: killed after ${roundAcks.length} acks (aimed at ${killAfter}), ` +
+        `${roundFailures.length} in flight (${committedUnacked.length} of them committed), ` +
+        `log top seq ${rows.length}; server up in ${startedMs.toFixed(0)} ms, ` +
         `round took ${(performance.now() - roundStart).toFixed(0)} ms`,
     );
   }
 
   // One more start: it serves, continues seq and clock, and the old tokens work.
   const server = await h.server(db, GRACE);
+  proxy.retarget(server.address);
   const top = rows.at(-1) as EventRow;
   expect(logLine(server.stdout.text, "listening")).toMatchObject({
     logId,
@@ -218,7 +230,6 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
   });
   const p0 = publishers[0] as Publisher;
   p0.client = h.client(server.address);
-  const stream = watch(h.client(server.address));
   const after = await p0.client.publish(p0.who, "after the last crash", { logicalTime: 1 });
   expect(after.seq).toBe(top.seq + 1);
   expect(after.logicalTime).toBe(top.logicalTime + 1);
@@ -230,22 +241,34 @@ test(`SIGKILL during ${PUBLISHERS}x${LANES} concurrent publishers loses nothing,
   });
   const newcomer = await h.client(server.address).join("Newcomer");
   expect(newcomer).toMatchObject({ seq: top.seq + 2, logicalTime: top.logicalTime + 2, logId });
-  await waitFor(() => (seen.at(-1)?.seq ?? 0) >= newcomer.seq, { what: "the watcher to see all" });
+  await allSeen(newcomer.seq, "the subscribers to see everything");
 
-  server.proc.kill("SIGTERM");
-  expect(await exitOf(server)).toMatchObject({ code: 0 });
-  expect(stream.status?.code).toBe(grpc.status.UNAVAILABLE);
   rows = readEvents(db);
-  expect(logProblems(rows, acks, failures, seen)).toEqual([]);
-  // Across every crash and resume, the watcher saw the whole log exactly once, in order.
-  expect(seen.map(broadcastAsRow)).toEqual(rows.map(visible));
+  expect(logProblems(rows, acks, failures, seen())).toEqual([]);
   expect(rows.length).toBe(newcomer.seq);
-  expect(acks.length).toBeGreaterThanOrEqual(ROUNDS * ACKS_BEFORE_KILL);
+  // Across every crash and resume, each subscriber saw the log from its JOIN exactly once, in order.
+  let gaps = 0;
+  let duplicates = 0;
+  for (const s of subscribers) {
+    const from = s.session.info?.seq ?? 0;
+    const problems = deliveryProblems(seqs(s.events), range(from, rows.length));
+    gaps += problems.missing.length;
+    duplicates += problems.duplicated.length;
+    expect(problems).toEqual({ missing: [], duplicated: [], outOfOrder: [] });
+    expect(s.events.map(({ replayed: _, ...e }) => e)).toEqual(rows.slice(from - 1).map(visible));
+  }
+  expect(acks.length).toBeGreaterThanOrEqual(ROUNDS * MIN_ACKS_BEFORE_KILL);
+  const stored = rows.filter((r) => r.kind === "message").length;
+  const resumed = subscribers.reduce(
+    (n, s) => n + s.statuses.filter((st) => st.type === "connected" && st.resumed).length,
+    0,
+  );
 
   console.log(
-    `crash test: ${ROUNDS} SIGKILL rounds on one db, ${acks.length} acks, ` +
-      `${failures.length} publishes in flight at kills, ${rows.length} events in the log, ` +
-      `watcher saw ${seen.length}\n  ${stats.join("\n  ")}`,
+    `crash test: ${ROUNDS} SIGKILL rounds on one db, ${acks.length} acks (lost 0, duplicated 0), ` +
+      `${failures.length} publishes in flight at kills, ${stored} messages and ${rows.length} events ` +
+      `in the log, ${SUBSCRIBERS} subscriber sessions resumed ${resumed} times; ` +
+      `delivery gaps ${gaps}, duplicates ${duplicates}\n  ${stats.join("\n  ")}`,
   );
-  // Usually 3–5 s; the margin is for a loaded machine (each round starts a process).
-}, 30_000);
+  // Usually 6–10 s; the margin is for a loaded machine (each round starts a process).
+}, 60_000);

@@ -191,6 +191,9 @@ describe("command line", () => {
       ["--admin-host", "CHITCHAT_ADMIN_HOST", "127.0.0.1"],
       ["--admin-port", "CHITCHAT_ADMIN_PORT", "8080"],
       ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],
+      ["--heartbeat-ms", "CHITCHAT_HEARTBEAT_MS", "5000"],
+      ["--max-queue-events", "CHITCHAT_MAX_QUEUE_EVENTS", "1024"],
+      ["--max-queue-bytes", "CHITCHAT_MAX_QUEUE_BYTES", "1048576"],
     ];
     // The list above is the whole table: a new flag must be added here too.
     expect(Object.keys(SERVER_FLAGS).map((f) => `--${f}`)).toEqual(expected.map(([f]) => f));
@@ -213,6 +216,7 @@ describe("command line", () => {
         [
           ...["--port", "abc", "--leave-grace-ms", "", "--admin-port", "0x1F90"],
           ...["--synchronous", "sometimes", "--log-file", ""],
+          ...["--heartbeat-ms=-1", "--max-queue-events", "0", "--max-queue-bytes", "1k"],
         ],
         [
           "--port must be a number",
@@ -220,6 +224,9 @@ describe("command line", () => {
           "--admin-port must be a number",
           "--synchronous must be full or normal",
           "--log-file must not be empty",
+          "--heartbeat-ms must not be negative",
+          "--max-queue-events must be at least 1",
+          "--max-queue-bytes must be a number",
         ],
       ],
       // An empty number is not 0 (it used to start the server on a random port).
@@ -272,6 +279,9 @@ describe("command line", () => {
         CHITCHAT_DB: db,
         CHITCHAT_LEAVE_GRACE_MS: "1234",
         CHITCHAT_SYNCHRONOUS: "normal",
+        CHITCHAT_HEARTBEAT_MS: "0",
+        CHITCHAT_MAX_QUEUE_EVENTS: "10",
+        CHITCHAT_MAX_QUEUE_BYTES: "4096",
       }),
     );
     expect(child.port).toBeGreaterThan(0);
@@ -280,6 +290,9 @@ describe("command line", () => {
       db,
       synchronous: "normal",
       leaveGraceMs: "1234",
+      heartbeatMs: "0",
+      maxQueueEvents: "10",
+      maxQueueBytes: "4096",
     });
     const c = h.client(child.address);
     const ann = await c.join("Ann");

@@ -1,8 +1,11 @@
 import { join } from "node:path";
+import type { ChatSessionOptions } from "../../src/client/session.ts";
 import { type Recorder, TestClient } from "./grpc-client.ts";
 import { type Child, spawnBun } from "./process.ts";
 import { startTestServer, type TestServer, type TestServerOptions } from "./server.ts";
 import { type ServerProcess, serverArgs, whenListening } from "./server-process.ts";
+import { type TrackedSession, trackSession } from "./sessions.ts";
+import { startTcpProxy, type TcpProxy, type TcpProxyOptions } from "./tcp-proxy.ts";
 import { tempDir } from "./temp.ts";
 import { waitFor } from "./wait.ts";
 
@@ -15,6 +18,8 @@ export class Harness {
   readonly #children: Child[] = [];
   readonly #clients: TrackedClient[] = [];
   readonly #dirs: Disposable[] = [];
+  readonly #proxies: TcpProxy[] = [];
+  readonly #sessions: TrackedSession[] = [];
 
   /** A real ChitChat server in this process (see startTestServer). */
   async start(options: TestServerOptions = {}): Promise<TestServer> {
@@ -43,6 +48,24 @@ export class Harness {
     return child;
   }
 
+  /** A TCP proxy in front of `target` (see startTcpProxy). */
+  async proxy(options: TcpProxyOptions): Promise<TcpProxy> {
+    const proxy = await startTcpProxy(options);
+    this.#proxies.push(proxy);
+    return proxy;
+  }
+
+  /** A real client session that records what it reports (see trackSession); closed on dispose. */
+  session(
+    address: string,
+    name: string,
+    options: Partial<ChatSessionOptions> = {},
+  ): TrackedSession {
+    const tracked = trackSession(address, name, options);
+    this.#sessions.push(tracked);
+    return tracked;
+  }
+
   client(address: string): TestClient {
     const client = new TrackedClient(address);
     this.#clients.push(client);
@@ -65,12 +88,14 @@ export class Harness {
     // Cancel every open stream first and let the servers see it. Under Bun 1.4.5 a
     // server ending a stream itself (shutdown) after a test hit bun's timeout can
     // block the event loop for good, hanging the whole run instead of failing one test.
+    for (const { session } of this.#sessions.splice(0)) session.close();
     for (const client of this.#clients) client.cancelAll();
     await waitFor(() => this.#servers.every((s) => s.server.hub.subscriberCount() === 0), {
       timeoutMs: 2_000,
       what: "every stream to close",
     }).catch(() => {});
     for (const client of this.#clients.splice(0)) client.close();
+    await Promise.all(this.#proxies.splice(0).map((proxy) => proxy.close()));
     for (const server of this.#servers.splice(0).reverse()) await server.stop();
     await Promise.all(this.#children.splice(0).map((child) => child.kill()));
     for (const dir of this.#dirs.splice(0)) dir[Symbol.dispose]();

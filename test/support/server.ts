@@ -26,6 +26,10 @@ export interface TestServerOptions {
   port?: number;
   /** Also serve the admin HTTP API on a free loopback port (with this token, if any). */
   admin?: { token?: string };
+  /** See ChatServerOptions (off, and the hub's defaults, unless given). */
+  heartbeatMs?: number;
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
 }
 
 /** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
@@ -35,11 +39,12 @@ export async function startTestServer({
   logger = silentLogger,
   port = 0,
   admin,
+  ...tuning
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
-  const server = createChatServer({ log, logger, leaveGraceMs });
+  const server = createChatServer({ log, logger, leaveGraceMs, ...tuning });
   let adminServer: AdminServer | undefined;
   if (admin) {
     const app = createAdminApp({ server, log, logger, token: admin.token });

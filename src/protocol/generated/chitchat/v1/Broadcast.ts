@@ -7,6 +7,7 @@ export interface Broadcast {
   /**
    * Position of the event in the log: 1, 2, 3, … with no holes. A subscriber
    * that sees seq jump by more than one has missed events and should resume.
+   * For EVENT_KIND_HEARTBEAT: the newest seq in the log.
    */
   'seq'?: (number | string | Long);
   /**
@@ -45,6 +46,7 @@ export interface Broadcast__Output {
   /**
    * Position of the event in the log: 1, 2, 3, … with no holes. A subscriber
    * that sees seq jump by more than one has missed events and should resume.
+   * For EVENT_KIND_HEARTBEAT: the newest seq in the log.
    */
   'seq': (number);
   /**

@@ -21,6 +21,17 @@ export const EventKind = {
    * grace); content is "Participant X left Chit Chat at logical time L".
    */
   EVENT_KIND_LEAVE: 'EVENT_KIND_LEAVE',
+  /**
+   * Not an event: never stored, never shown, never logged. The server writes
+   * one on a Subscribe stream that is live and wrote nothing for a whole
+   * heartbeat interval (server flag --heartbeat-ms, default 5 s; 0 = none).
+   * Its `seq` and `logical_time` are those of the newest event in the log;
+   * every other field is empty and `replayed` is false. A subscriber whose last
+   * delivered event is behind that seq (or logical time) silently missed
+   * events: it resumes from its last logical time, as after a hole in seq.
+   * A client that does not know this kind must ignore it, like any unknown kind.
+   */
+  EVENT_KIND_HEARTBEAT: 'EVENT_KIND_HEARTBEAT',
 } as const;
 
 /**
@@ -48,6 +59,18 @@ export type EventKind =
    */
   | 'EVENT_KIND_LEAVE'
   | 3
+  /**
+   * Not an event: never stored, never shown, never logged. The server writes
+   * one on a Subscribe stream that is live and wrote nothing for a whole
+   * heartbeat interval (server flag --heartbeat-ms, default 5 s; 0 = none).
+   * Its `seq` and `logical_time` are those of the newest event in the log;
+   * every other field is empty and `replayed` is false. A subscriber whose last
+   * delivered event is behind that seq (or logical time) silently missed
+   * events: it resumes from its last logical time, as after a hole in seq.
+   * A client that does not know this kind must ignore it, like any unknown kind.
+   */
+  | 'EVENT_KIND_HEARTBEAT'
+  | 4
 
 /**
  * What an event is.
