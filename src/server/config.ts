@@ -18,6 +18,10 @@ export interface ServerConfig {
   adminHost: string;
   adminPort: number;
   adminToken: string | undefined;
+  maxMessageBytes: number;
+  publishRate: number;
+  publishBurst: number;
+  maxParticipants: number;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -71,6 +75,30 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: undefined,
     help: "bearer token for the admin API (reserved)",
   },
+  "max-message-bytes": {
+    key: "maxMessageBytes",
+    env: "CHITCHAT_MAX_MESSAGE_BYTES",
+    default: "65536",
+    help: "largest gRPC request accepted, in bytes; bigger ones get RESOURCE_EXHAUSTED",
+  },
+  "publish-rate": {
+    key: "publishRate",
+    env: "CHITCHAT_PUBLISH_RATE",
+    default: "20",
+    help: "publishes per participant per second, on average (0 = no limit)",
+  },
+  "publish-burst": {
+    key: "publishBurst",
+    env: "CHITCHAT_PUBLISH_BURST",
+    default: "40",
+    help: "publishes a participant may send at once after a quiet spell",
+  },
+  "max-participants": {
+    key: "maxParticipants",
+    env: "CHITCHAT_MAX_PARTICIPANTS",
+    default: "1000",
+    help: "participants in the chat at once; a Join past it gets RESOURCE_EXHAUSTED",
+  },
 };
 
 const schema = z.object({
@@ -83,6 +111,11 @@ const schema = z.object({
   adminHost: z.string().min(1, "--admin-host must not be empty"),
   adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
+  // Below 1 KiB not even a full-length message with its ids fits.
+  maxMessageBytes: wholeNumber("max-message-bytes", { min: 1024, max: 2 ** 31 - 1 }),
+  publishRate: wholeNumber("publish-rate", { min: 0, max: 1_000_000 }),
+  publishBurst: wholeNumber("publish-burst", { min: 1, max: 1_000_000 }),
+  maxParticipants: wholeNumber("max-participants", { min: 1, max: 1_000_000 }),
 });
 
 export type ConfigResult = FlagConfigResult<ServerConfig>;

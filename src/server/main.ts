@@ -37,7 +37,15 @@ try {
   process.exit(1);
 }
 
-const server = createChatServer({ log, logger, leaveGraceMs: config.leaveGraceMs });
+const server = createChatServer({
+  log,
+  logger,
+  leaveGraceMs: config.leaveGraceMs,
+  maxMessageBytes: config.maxMessageBytes,
+  publishRate: config.publishRate,
+  publishBurst: config.publishBurst,
+  maxParticipants: config.maxParticipants,
+});
 let address: string;
 try {
   address = await server.listen(config.host, config.port);
@@ -58,6 +66,10 @@ logger.info("listening", {
   lt: top.logicalTime,
   synchronous: config.synchronous,
   leaveGraceMs: config.leaveGraceMs,
+  maxMessageBytes: config.maxMessageBytes,
+  publishRate: config.publishRate,
+  publishBurst: config.publishBurst,
+  maxParticipants: config.maxParticipants,
 });
 
 let stopping = false;

@@ -10,6 +10,12 @@ export interface ChatServerOptions {
   log: EventLog;
   logger: Logger;
   leaveGraceMs: number;
+  /** Largest request accepted, in bytes; grpc-js answers bigger ones RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+  /** Publishes per participant per second (0 = no limit), and the burst allowed. */
+  publishRate?: number;
+  publishBurst?: number;
+  maxParticipants?: number;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
 }
@@ -25,6 +31,9 @@ export interface ChatServer {
 
 const SERVICE_NAME = "chitchat.v1.ChitChat";
 
+/** The default --max-message-bytes: far above a 128-character message, far below grpc-js's 4 MB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
 function hostPort(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -33,11 +42,22 @@ export function createChatServer({
   log,
   logger,
   leaveGraceMs,
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  publishRate,
+  publishBurst,
+  maxParticipants,
   shutdownTimeoutMs = 4000,
 }: ChatServerOptions): ChatServer {
-  const hub = createHub({ log, logger: logger.child("hub"), leaveGraceMs });
+  const hub = createHub({
+    log,
+    logger: logger.child("hub"),
+    leaveGraceMs,
+    publishRate,
+    publishBurst,
+    maxParticipants,
+  });
   const service = createChatService({ hub, logger: logger.child("grpc") });
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     guardService(loadChitChat().ChitChat.service, SERVICE_NAME),
     service as unknown as grpc.UntypedServiceImplementation,

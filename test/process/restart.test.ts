@@ -191,6 +191,10 @@ describe("command line", () => {
       ["--admin-host", "CHITCHAT_ADMIN_HOST", "127.0.0.1"],
       ["--admin-port", "CHITCHAT_ADMIN_PORT", "8080"],
       ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],
+      ["--max-message-bytes", "CHITCHAT_MAX_MESSAGE_BYTES", "65536"],
+      ["--publish-rate", "CHITCHAT_PUBLISH_RATE", "20"],
+      ["--publish-burst", "CHITCHAT_PUBLISH_BURST", "40"],
+      ["--max-participants", "CHITCHAT_MAX_PARTICIPANTS", "1000"],
     ];
     // The list above is the whole table: a new flag must be added here too.
     expect(Object.keys(SERVER_FLAGS).map((f) => `--${f}`)).toEqual(expected.map(([f]) => f));
@@ -227,6 +231,14 @@ describe("command line", () => {
       [
         ["--port", "70000", "--admin-port", " "],
         ["--port must be 0–65535", "--admin-port must be a number"],
+      ],
+      [
+        ["--max-message-bytes", "100", "--publish-burst", "0", "--max-participants=0"],
+        [
+          "--max-message-bytes must be at least 1024",
+          "--publish-burst must be at least 1",
+          "--max-participants must be at least 1",
+        ],
       ],
       [["--nope"], ["Unknown option '--nope'"]],
       [["stray"], ["Unexpected argument 'stray'"]],
@@ -271,6 +283,10 @@ describe("command line", () => {
         CHITCHAT_DB: db,
         CHITCHAT_LEAVE_GRACE_MS: "1234",
         CHITCHAT_SYNCHRONOUS: "normal",
+        CHITCHAT_MAX_MESSAGE_BYTES: "2048",
+        CHITCHAT_PUBLISH_RATE: "5",
+        CHITCHAT_PUBLISH_BURST: "7",
+        CHITCHAT_MAX_PARTICIPANTS: "9",
       }),
     );
     expect(child.port).toBeGreaterThan(0);
@@ -279,6 +295,10 @@ describe("command line", () => {
       db,
       synchronous: "normal",
       leaveGraceMs: "1234",
+      maxMessageBytes: "2048",
+      publishRate: "5",
+      publishBurst: "7",
+      maxParticipants: "9",
     });
     const c = h.client(child.address);
     const ann = await c.join("Ann");

@@ -176,10 +176,10 @@ describe("Publish rejects bad messages", () => {
     ]);
   });
 
-  test("a request over the 4 MB message limit is RESOURCE_EXHAUSTED and stores nothing", async () => {
+  test("a request over the 64 KiB message limit is RESOURCE_EXHAUSTED and stores nothing", async () => {
     const s = await setup();
     await expectNothingStored(s, async () => {
-      const error = await grpcError(s.client.publish(s.alice, "x".repeat(5 * 1024 * 1024)));
+      const error = await grpcError(s.client.publish(s.alice, "x".repeat(65 * 1024)));
       expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
       expect(error.details).toMatch(/larger than max/);
     });

@@ -1,6 +1,10 @@
 import { join } from "node:path";
 import { type Logger, silentLogger } from "../../src/server/logger.ts";
-import { type ChatServer, createChatServer } from "../../src/server/server.ts";
+import {
+  type ChatServer,
+  type ChatServerOptions,
+  createChatServer,
+} from "../../src/server/server.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
 import { tempDir } from "./temp.ts";
@@ -20,6 +24,11 @@ export interface TestServerOptions {
   leaveGraceMs?: number;
   logger?: Logger;
   port?: number;
+  /** Limits; by default only the message size is limited (as ChatServerOptions defaults). */
+  limits?: Pick<
+    ChatServerOptions,
+    "maxMessageBytes" | "publishRate" | "publishBurst" | "maxParticipants"
+  >;
 }
 
 /** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
@@ -28,11 +37,12 @@ export async function startTestServer({
   leaveGraceMs = 10_000,
   logger = silentLogger,
   port = 0,
+  limits = {},
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
-  const server = createChatServer({ log, logger, leaveGraceMs });
+  const server = createChatServer({ log, logger, leaveGraceMs, ...limits });
   const address = await server.listen("127.0.0.1", port);
   let stopped: Promise<void> | undefined;
   const stop = () => {
