@@ -1,5 +1,5 @@
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { ChatError, type ChatErrorCode } from "../protocol/errors.ts";
+import { ChatError, type ChatErrorCode, RETRY_AFTER_METADATA } from "../protocol/errors.ts";
 
 /** gRPC statuses that have a domain code; the rest are not the caller's to act on. */
 const CHAT_CODES: Partial<Record<status, ChatErrorCode>> = {
@@ -33,6 +33,14 @@ export function isFinalForSubscribe(code: status): boolean {
 /** Statuses after which a Publish is retried with the same message id. */
 export function isRetryableForPublish(code: status): boolean {
   return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED;
+}
+
+/** For a throttled call (RESOURCE_EXHAUSTED with a hint): how long the server asks us to wait. */
+export function retryAfterMs(error: ServiceError): number | undefined {
+  if (error.code !== status.RESOURCE_EXHAUSTED) return undefined;
+  const value = error.metadata?.get(RETRY_AFTER_METADATA)[0];
+  const ms = typeof value === "string" ? Number(value) : Number.NaN;
+  return Number.isSafeInteger(ms) && ms >= 0 ? ms : undefined;
 }
 
 export function isServiceError(error: unknown): error is ServiceError {

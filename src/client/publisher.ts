@@ -4,7 +4,7 @@ import { ChatError } from "../protocol/errors.ts";
 import type { LamportClock } from "../protocol/lamport.ts";
 import type { ChitChatClient } from "../protocol/proto.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { isRetryableForPublish, isServiceError, toChatError } from "./grpc-status.ts";
+import { isRetryableForPublish, isServiceError, retryAfterMs, toChatError } from "./grpc-status.ts";
 import { callMetadata, deadlineIn, unary } from "./unary.ts";
 
 /** Where a stored event landed: its Lamport time and log position. */
@@ -22,7 +22,7 @@ export interface PublisherOptions {
   random: () => number;
   /** Deadline of each attempt. */
   callTimeoutMs: number;
-  /** How long one message keeps being retried while the server is unavailable. */
+  /** How long one message keeps being retried while the server is unavailable or throttles it. */
   retryMs: number;
   /** Calls in flight; their owner cancels them on close. */
   calls: Set<ClientUnaryCall>;
@@ -40,7 +40,8 @@ export interface Publisher {
 /**
  * Publishes in order. A message that meets UNAVAILABLE or DEADLINE_EXCEEDED is
  * retried with backoff under the same message id and logical time, so the
- * server stores it once however often it arrives.
+ * server stores it once however often it arrives. One the server throttles
+ * (RESOURCE_EXHAUSTED with a retry-after hint) is sent again after the hinted wait.
  */
 export function createPublisher(options: PublisherOptions): Publisher {
   const { client, clock, calls } = options;
@@ -87,8 +88,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         return { logicalTime: ack.logicalTime, seq: ack.seq };
       } catch (error) {
         if (!isServiceError(error)) throw error;
-        const delayMs = backoffDelay(attempt, options.backoff, options.random);
-        const retry = isRetryableForPublish(error.code) && Date.now() + delayMs < giveUpAt;
+        const hintMs = retryAfterMs(error);
+        const delayMs = hintMs ?? backoffDelay(attempt, options.backoff, options.random);
+        const retryable = hintMs !== undefined || isRetryableForPublish(error.code);
+        const retry = retryable && Date.now() + delayMs < giveUpAt;
         if (!retry || stopped) throw toChatError(error);
         await pause(delayMs);
       }

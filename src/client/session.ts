@@ -55,7 +55,7 @@ export interface ChatSessionOptions {
   connectTimeoutMs?: number;
   /** Deadline of each Join/Publish/Leave attempt. */
   callTimeoutMs?: number;
-  /** How long publish() keeps retrying while the server is unavailable. */
+  /** How long publish() keeps retrying while the server is unavailable or throttles it. */
   publishRetryMs?: number;
   /** How long leave() waits for the server to end our stream after the LEAVE. */
   leaveTimeoutMs?: number;

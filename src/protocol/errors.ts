@@ -12,13 +12,19 @@ export type ChatErrorCode =
   | "aborted"
   | "unavailable";
 
+/** Trailing metadata of a throttled call: milliseconds until trying again may succeed. */
+export const RETRY_AFTER_METADATA = "retry-after-ms";
+
 /** A failure the caller can act on, with a sentence a person understands. */
 export class ChatError extends Error {
   readonly code: ChatErrorCode;
+  /** For RESOURCE_EXHAUSTED: when trying again may succeed. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(code: ChatErrorCode, message: string) {
+  constructor(code: ChatErrorCode, message: string, options: { retryAfterMs?: number } = {}) {
     super(message);
     this.name = "ChatError";
     this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }

@@ -22,6 +22,10 @@ export interface ServerConfig {
   heartbeatMs: number;
   maxQueueEvents: number;
   maxQueueBytes: number;
+  maxMessageBytes: number;
+  publishRate: number;
+  publishBurst: number;
+  maxParticipants: number;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -93,6 +97,30 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "1048576",
     help: "the same bound in (estimated) bytes; whichever is reached first applies",
   },
+  "max-message-bytes": {
+    key: "maxMessageBytes",
+    env: "CHITCHAT_MAX_MESSAGE_BYTES",
+    default: "65536",
+    help: "largest gRPC request accepted, in bytes; bigger ones get RESOURCE_EXHAUSTED",
+  },
+  "publish-rate": {
+    key: "publishRate",
+    env: "CHITCHAT_PUBLISH_RATE",
+    default: "20",
+    help: "publishes per participant per second, on average (0 = no limit)",
+  },
+  "publish-burst": {
+    key: "publishBurst",
+    env: "CHITCHAT_PUBLISH_BURST",
+    default: "40",
+    help: "publishes a participant may send at once after a quiet spell",
+  },
+  "max-participants": {
+    key: "maxParticipants",
+    env: "CHITCHAT_MAX_PARTICIPANTS",
+    default: "1000",
+    help: "participants in the chat at once; a Join past it gets RESOURCE_EXHAUSTED",
+  },
 };
 
 const schema = z
@@ -109,6 +137,11 @@ const schema = z
     heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
     maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
     maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
+    // Below 1 KiB not even a full-length message with its ids fits.
+    maxMessageBytes: wholeNumber("max-message-bytes", { min: 1024, max: 2 ** 31 - 1 }),
+    publishRate: wholeNumber("publish-rate", { min: 0, max: 1_000_000 }),
+    publishBurst: wholeNumber("publish-burst", { min: 1, max: 1_000_000 }),
+    maxParticipants: wholeNumber("max-participants", { min: 1, max: 1_000_000 }),
   })
   .refine((c) => c.adminToken !== undefined || isLoopbackHost(c.adminHost), {
     message:

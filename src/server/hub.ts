@@ -4,6 +4,7 @@ import type { EventLog, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
 import { Cursor, type EventSink } from "./cursor.ts";
 import type { Logger } from "./logger.ts";
+import { createRateLimiter } from "./rate-limit.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
 /** A participant in the chat now, as the hub tracks it. */
@@ -32,6 +33,12 @@ export interface HubOptions {
   heartbeatMs?: number;
   /** Rows per page when a subscriber reads from the log. */
   pageSize?: number;
+  /** Publishes per participant per second, on average; 0 = no limit. */
+  publishRate?: number;
+  /** Publishes a participant may send at once after a quiet spell. */
+  publishBurst?: number;
+  /** Participants in the chat at once. */
+  maxParticipants?: number;
 }
 
 export interface JoinResult {
@@ -79,8 +86,12 @@ export function createHub({
   maxQueueBytes = 1024 * 1024,
   heartbeatMs = 0,
   pageSize = 256,
+  publishRate = 0,
+  publishBurst = 1,
+  maxParticipants = Number.POSITIVE_INFINITY,
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
+  const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
   const participants = new Map<string, Participant>();
   const cursors = new Set<Cursor>();
   const inflightPublishes = new Map<string, Promise<LogEvent>>();
@@ -144,6 +155,17 @@ export function createHub({
     }, leaveGraceMs);
   };
 
+  // Nothing is stored for a throttled publish; the caller learns when to try again.
+  const throttle = (p: Participant) => {
+    const taken = publishLimiter.take(p.id);
+    if (taken.ok) return;
+    throw new ChatError(
+      "resource_exhausted",
+      `publish rate limit: ${publishRate}/s (bursts of ${publishBurst}); try again in ${taken.retryAfterMs} ms`,
+      { retryAfterMs: taken.retryAfterMs },
+    );
+  };
+
   const nameInUse = (name: string) => {
     const folded = name.toLowerCase();
     for (const p of participants.values()) if (p.name.toLowerCase() === folded) return true;
@@ -174,6 +196,7 @@ export function createHub({
       throw error;
     }
     participants.delete(p.id);
+    publishLimiter.forget(p.id);
     logger.info("leave", {
       participant: p.id,
       name: p.name,
@@ -203,6 +226,13 @@ export function createHub({
 
     async join(name, logicalTime) {
       ensureOpen();
+      // Those who are joining count too, so a burst of Joins cannot overshoot.
+      if (participants.size >= maxParticipants) {
+        throw new ChatError(
+          "resource_exhausted",
+          `the chat is full (${maxParticipants} participants); try again when someone has left`,
+        );
+      }
       const token = newSessionToken();
       const p: Participant = {
         id: randomUUID(),
@@ -279,12 +309,17 @@ export function createHub({
           content,
           messageId: messageId || null,
         });
-      if (!messageId) return submit();
+      if (!messageId) {
+        throttle(p);
+        return submit();
+      }
       const key = `${p.id}\n${messageId}`;
       const inflight = inflightPublishes.get(key);
       if (inflight) return inflight;
       const stored = log.findByMessageId(p.id, messageId);
+      // A retry of a stored message costs nothing: it stores nothing.
       if (stored) return Promise.resolve(stored);
+      throttle(p);
       const promise = submit().finally(() => inflightPublishes.delete(key));
       inflightPublishes.set(key, promise);
       return promise;

@@ -48,6 +48,10 @@ const server = createChatServer({
   heartbeatMs: config.heartbeatMs,
   maxQueueEvents: config.maxQueueEvents,
   maxQueueBytes: config.maxQueueBytes,
+  maxMessageBytes: config.maxMessageBytes,
+  publishRate: config.publishRate,
+  publishBurst: config.publishBurst,
+  maxParticipants: config.maxParticipants,
 });
 let address: string;
 let admin: AdminServer | undefined;
@@ -84,6 +88,10 @@ logger.info("listening", {
   heartbeatMs: config.heartbeatMs,
   maxQueueEvents: config.maxQueueEvents,
   maxQueueBytes: config.maxQueueBytes,
+  maxMessageBytes: config.maxMessageBytes,
+  publishRate: config.publishRate,
+  publishBurst: config.publishBurst,
+  maxParticipants: config.maxParticipants,
 });
 
 let stopping = false;

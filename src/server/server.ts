@@ -16,6 +16,12 @@ export interface ChatServerOptions {
   /** Per-subscriber live queue bounds (count, estimated bytes). */
   maxQueueEvents?: number;
   maxQueueBytes?: number;
+  /** Largest request accepted, in bytes; grpc-js answers bigger ones RESOURCE_EXHAUSTED. */
+  maxMessageBytes?: number;
+  /** Publishes per participant per second (0 = no limit), and the burst allowed. */
+  publishRate?: number;
+  publishBurst?: number;
+  maxParticipants?: number;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
   /** Where counters go; a fresh registry by default. */
@@ -36,6 +42,9 @@ export interface ChatServer {
 
 const SERVICE_NAME = "chitchat.v1.ChitChat";
 
+/** The default --max-message-bytes: far above a 128-character message, far below grpc-js's 4 MB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
+
 function hostPort(host: string, port: number): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]:${port}` : `${host}:${port}`;
 }
@@ -47,6 +56,10 @@ export function createChatServer({
   heartbeatMs,
   maxQueueEvents,
   maxQueueBytes,
+  maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES,
+  publishRate,
+  publishBurst,
+  maxParticipants,
   shutdownTimeoutMs = 4000,
   metrics = createMetrics(),
 }: ChatServerOptions): ChatServer {
@@ -57,13 +70,16 @@ export function createChatServer({
     heartbeatMs,
     maxQueue: maxQueueEvents,
     maxQueueBytes,
+    publishRate,
+    publishBurst,
+    maxParticipants,
   });
   metrics.setSources({
     subscribers: () => hub.subscriberCount(),
     participants: () => hub.participants().length,
   });
   const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
-  const grpcServer = new grpc.Server();
+  const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     guardService(loadChitChat().ChitChat.service, SERVICE_NAME),
     service as unknown as grpc.UntypedServiceImplementation,

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { ChatError, type ChatErrorCode } from "../protocol/errors.ts";
+import { ChatError, type ChatErrorCode, RETRY_AFTER_METADATA } from "../protocol/errors.ts";
 import type { Logger } from "./logger.ts";
 
 /** Every domain error code has exactly one gRPC status. */
@@ -20,7 +20,15 @@ export const GRPC_STATUS: Record<ChatErrorCode, grpc.status> = {
  */
 export function toServiceError(error: unknown, logger: Logger): Partial<grpc.StatusObject> {
   if (error instanceof ChatError) {
-    return { code: GRPC_STATUS[error.code], details: error.message };
+    const status: Partial<grpc.StatusObject> = {
+      code: GRPC_STATUS[error.code],
+      details: error.message,
+    };
+    if (error.retryAfterMs !== undefined) {
+      status.metadata = new grpc.Metadata();
+      status.metadata.set(RETRY_AFTER_METADATA, String(error.retryAfterMs));
+    }
+    return status;
   }
   logger.error("internal_error", {
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),

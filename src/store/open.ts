@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { createEventLog, type EventLog } from "./event-log.ts";
+import { checkIsChitChatLog } from "./identify.ts";
 import { logInfo } from "./schema.ts";
 
 /** drizzle-kit's output, applied at every open. */
@@ -21,8 +22,12 @@ export interface OpenEventLogOptions {
   now?: () => number;
 }
 
-/** Opens (creating and migrating if needed) the SQLite event log at `path`. */
+/**
+ * Opens (creating and migrating if needed) the SQLite event log at `path`.
+ * A file that is not a ChitChat log, or is from a newer ChitChat, is refused untouched.
+ */
 export function openEventLog({ path, synchronous = "full", now }: OpenEventLogOptions): EventLog {
+  checkIsChitChatLog(path, MIGRATIONS_DIR);
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new Database(path);
   try {

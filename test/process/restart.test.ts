@@ -194,6 +194,10 @@ describe("command line", () => {
       ["--heartbeat-ms", "CHITCHAT_HEARTBEAT_MS", "5000"],
       ["--max-queue-events", "CHITCHAT_MAX_QUEUE_EVENTS", "1024"],
       ["--max-queue-bytes", "CHITCHAT_MAX_QUEUE_BYTES", "1048576"],
+      ["--max-message-bytes", "CHITCHAT_MAX_MESSAGE_BYTES", "65536"],
+      ["--publish-rate", "CHITCHAT_PUBLISH_RATE", "20"],
+      ["--publish-burst", "CHITCHAT_PUBLISH_BURST", "40"],
+      ["--max-participants", "CHITCHAT_MAX_PARTICIPANTS", "1000"],
     ];
     // The list above is the whole table: a new flag must be added here too.
     expect(Object.keys(SERVER_FLAGS).map((f) => `--${f}`)).toEqual(expected.map(([f]) => f));
@@ -234,6 +238,14 @@ describe("command line", () => {
       [
         ["--port", "70000", "--admin-port", " "],
         ["--port must be 0–65535", "--admin-port must be a number"],
+      ],
+      [
+        ["--max-message-bytes", "100", "--publish-burst", "0", "--max-participants=0"],
+        [
+          "--max-message-bytes must be at least 1024",
+          "--publish-burst must be at least 1",
+          "--max-participants must be at least 1",
+        ],
       ],
       [["--nope"], ["Unknown option '--nope'"]],
       [["stray"], ["Unexpected argument 'stray'"]],
@@ -282,6 +294,10 @@ describe("command line", () => {
         CHITCHAT_HEARTBEAT_MS: "0",
         CHITCHAT_MAX_QUEUE_EVENTS: "10",
         CHITCHAT_MAX_QUEUE_BYTES: "4096",
+        CHITCHAT_MAX_MESSAGE_BYTES: "2048",
+        CHITCHAT_PUBLISH_RATE: "5",
+        CHITCHAT_PUBLISH_BURST: "7",
+        CHITCHAT_MAX_PARTICIPANTS: "9",
       }),
     );
     expect(child.port).toBeGreaterThan(0);
@@ -293,6 +309,10 @@ describe("command line", () => {
       heartbeatMs: "0",
       maxQueueEvents: "10",
       maxQueueBytes: "4096",
+      maxMessageBytes: "2048",
+      publishRate: "5",
+      publishBurst: "7",
+      maxParticipants: "9",
     });
     const c = h.client(child.address);
     const ann = await c.join("Ann");

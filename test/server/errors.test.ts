@@ -5,6 +5,7 @@ import { expectStatus, expectStreamStatus } from "../support/expect-status.ts";
 import { bearer, grpcError, type Joined, type TestClient } from "../support/grpc-client.ts";
 import { lengthDelimited, rawSubscribe, rawUnary } from "../support/grpc-raw.ts";
 import { Harness } from "../support/harness.ts";
+import { seededRandom } from "../support/random.ts";
 import type { TestServer } from "../support/server.ts";
 
 const h = new Harness();
@@ -176,10 +177,10 @@ describe("Publish rejects bad messages", () => {
     ]);
   });
 
-  test("a request over the 4 MB message limit is RESOURCE_EXHAUSTED and stores nothing", async () => {
+  test("a request over the 64 KiB message limit is RESOURCE_EXHAUSTED and stores nothing", async () => {
     const s = await setup();
     await expectNothingStored(s, async () => {
-      const error = await grpcError(s.client.publish(s.alice, "x".repeat(5 * 1024 * 1024)));
+      const error = await grpcError(s.client.publish(s.alice, "x".repeat(65 * 1024)));
       expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
       expect(error.details).toMatch(/larger than max/);
     });
@@ -364,16 +365,8 @@ describe("bytes that are not a valid request", () => {
   test("random bytes never get INTERNAL and never store anything (seeded fuzz)", async () => {
     const s = await setup();
     const { client, alice } = s;
-    // A small deterministic generator, so a failure can be replayed.
-    let seed = 0x2f6b_1d37;
-    const next = () => {
-      seed ^= seed << 13;
-      seed ^= seed >>> 17;
-      seed ^= seed << 5;
-      return seed >>> 0;
-    };
-    const randomBytes = () =>
-      Buffer.from(Array.from({ length: 1 + (next() % 40) }, () => next() & 0xff));
+    const random = seededRandom(0x2f6b_1d37);
+    const randomBytes = () => random.bytes(1 + random.below(40));
     const seen = new Set<number>();
     await expectNothingStored(s, async () => {
       for (let i = 0; i < 150; i += 1) {

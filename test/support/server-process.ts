@@ -10,11 +10,16 @@ export interface ServerProcess extends Child {
 }
 
 /**
- * The arguments for `bun src/server/main.ts --port 0 --admin-port 0 --db <db> …extraArgs`
- * (a later flag wins).
+ * The arguments for `bun src/server/main.ts --port 0 --admin-port 0 --db <db> --publish-rate 0
+ * …extraArgs` (a later flag wins). The publish rate limit is off: load tests measure the
+ * log, not the limiter; test/server/limits.test.ts checks the limiter.
  */
 export function serverArgs(db: string, extraArgs: string[] = []): string[] {
-  return ["src/server/main.ts", "--port", "0", "--admin-port", "0", "--db", db, ...extraArgs];
+  return [
+    "src/server/main.ts",
+    ...["--port", "0", "--admin-port", "0", "--db", db, "--publish-rate", "0"],
+    ...extraArgs,
+  ];
 }
 
 /** Waits until the server child logs `listening address=… admin=…`; fails if it exits first. */

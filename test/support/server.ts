@@ -2,7 +2,11 @@ import { join } from "node:path";
 import { createAdminApp } from "../../src/server/admin/app.ts";
 import { type AdminServer, listenAdmin } from "../../src/server/admin/serve.ts";
 import { type Logger, silentLogger } from "../../src/server/logger.ts";
-import { type ChatServer, createChatServer } from "../../src/server/server.ts";
+import {
+  type ChatServer,
+  type ChatServerOptions,
+  createChatServer,
+} from "../../src/server/server.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
 import { tempDir } from "./temp.ts";
@@ -30,6 +34,11 @@ export interface TestServerOptions {
   heartbeatMs?: number;
   maxQueueEvents?: number;
   maxQueueBytes?: number;
+  /** Limits; by default only the message size is limited (as ChatServerOptions defaults). */
+  limits?: Pick<
+    ChatServerOptions,
+    "maxMessageBytes" | "publishRate" | "publishBurst" | "maxParticipants"
+  >;
 }
 
 /** A real ChitChat server in this process: port 0 on loopback, a real SQLite file. */
@@ -39,12 +48,13 @@ export async function startTestServer({
   logger = silentLogger,
   port = 0,
   admin,
+  limits = {},
   ...tuning
 }: TestServerOptions = {}): Promise<TestServer> {
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
-  const server = createChatServer({ log, logger, leaveGraceMs, ...tuning });
+  const server = createChatServer({ log, logger, leaveGraceMs, ...tuning, ...limits });
   let adminServer: AdminServer | undefined;
   if (admin) {
     const app = createAdminApp({ server, log, logger, token: admin.token });
