@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { openEventLog } from "../store/open.ts";
 import { createAdminApp } from "./admin/app.ts";
+import { historyWorker } from "./admin/history.ts";
 import { type AdminServer, listenAdmin } from "./admin/serve.ts";
 import { parseServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
@@ -55,6 +56,8 @@ const server = createChatServer({
 });
 let address: string;
 let admin: AdminServer | undefined;
+// History pages are read on their own thread, beside the gRPC event loop.
+const history = historyWorker(config.db);
 try {
   // The admin API comes up first, so /healthz can answer 503 while gRPC binds.
   const app = createAdminApp({
@@ -62,11 +65,13 @@ try {
     log,
     logger: logger.child("admin"),
     token: config.adminToken,
+    history,
   });
   admin = listenAdmin(app, { host: config.adminHost, port: config.adminPort });
   address = await server.listen(config.host, config.port);
 } catch (error) {
   await admin?.stop();
+  history.close();
   logger.error("startup_failed", {
     address: `${config.host}:${config.port}`,
     admin: `${config.adminHost}:${config.adminPort}`,
@@ -105,6 +110,7 @@ async function stop(signal: string): Promise<void> {
   }, 5000);
   await server.shutdown();
   await admin?.stop();
+  history.close();
   log.close();
   clearTimeout(deadline);
   logger.info("stopped", { seq: log.top().seq });

@@ -1,15 +1,22 @@
 // The admin app in process, through Hono's app.request(): validation, auth, 404s.
 import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { createAdminApp } from "../../src/server/admin/app.ts";
-import { silentLogger } from "../../src/server/logger.ts";
+import { historyWorker } from "../../src/server/admin/history.ts";
+import { createLogger, silentLogger } from "../../src/server/logger.ts";
+import { openEventLog } from "../../src/store/open.ts";
 import { Harness } from "../support/harness.ts";
 import type { TestServer } from "../support/server.ts";
 
 const h = new Harness();
 afterEach(() => h.dispose());
 
+function appOptions(server: TestServer) {
+  return { server: server.server, log: server.log, logger: silentLogger };
+}
+
 function appOver(server: TestServer, token?: string) {
-  return createAdminApp({ server: server.server, log: server.log, logger: silentLogger, token });
+  return createAdminApp({ ...appOptions(server), token });
 }
 
 async function json(response: Response): Promise<[number, unknown]> {
@@ -148,6 +155,53 @@ describe("admin app: routes and auth", () => {
     const app = appOver(await h.start());
     for (const path of ["/participants", "/history", "/metrics", "/healthz"]) {
       expect({ path, code: (await app.request(path)).status }).toEqual({ path, code: 200 });
+    }
+  });
+});
+
+describe("admin app: the history reader thread", () => {
+  test("serves the same pages as the log itself", async () => {
+    const server = await h.start();
+    const client = h.client(server.address);
+    const bo = await client.join("Bo");
+    for (let i = 0; i < 30; i++) await client.publish(bo, `m ${i}`);
+    const history = historyWorker(server.dbPath);
+    try {
+      const threaded = createAdminApp({ ...appOptions(server), history });
+      const inline = appOver(server);
+      for (const path of ["/history", "/history?since=7&limit=5", "/history?before=20&limit=4"]) {
+        const [a, b] = await Promise.all([threaded.request(path), inline.request(path)]);
+        expect({ path, body: await a.json() }).toEqual({ path, body: await b.json() });
+      }
+    } finally {
+      history.close();
+    }
+  });
+
+  test("a reader that cannot read answers 500 without internals, and the next one recovers", async () => {
+    const server = await h.start();
+    const lines: string[] = [];
+    const missing = join(h.dir(), "gone.db");
+    const history = historyWorker(missing);
+    try {
+      const app = createAdminApp({
+        ...appOptions(server),
+        logger: createLogger({ write: (line) => lines.push(line) }),
+        history,
+      });
+      expect(await json(await app.request("/history"))).toEqual([
+        500,
+        { error: "internal server error" },
+      ]);
+      expect(lines.join("\n")).toContain(`there is no event log at ${missing}`);
+      // The log appears: a fresh reader thread serves it.
+      openEventLog({ path: missing }).close();
+      const [code, body] = await json(await app.request("/history"));
+      expect([code, (body as { events: unknown[] }).events]).toEqual([200, []]);
+      // The server itself never noticed.
+      expect((await app.request("/healthz")).status).toBe(200);
+    } finally {
+      history.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { createAdminApp } from "../../src/server/admin/app.ts";
+import { type HistorySource, historyWorker } from "../../src/server/admin/history.ts";
 import { type AdminServer, listenAdmin } from "../../src/server/admin/serve.ts";
 import { type Logger, silentLogger } from "../../src/server/logger.ts";
 import {
@@ -56,8 +57,10 @@ export async function startTestServer({
   const log = openEventLog({ path });
   const server = createChatServer({ log, logger, leaveGraceMs, ...tuning, ...limits });
   let adminServer: AdminServer | undefined;
+  let history: HistorySource | undefined;
   if (admin) {
-    const app = createAdminApp({ server, log, logger, token: admin.token });
+    history = historyWorker(path);
+    const app = createAdminApp({ server, log, logger, token: admin.token, history });
     adminServer = listenAdmin(app, { host: "127.0.0.1", port: 0 });
   }
   const address = await server.listen("127.0.0.1", port);
@@ -65,6 +68,7 @@ export async function startTestServer({
   const stop = () => {
     stopped ??= server.shutdown().then(async () => {
       await adminServer?.stop();
+      history?.close();
       log.close();
       dir?.[Symbol.dispose]();
     });

@@ -1,12 +1,12 @@
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
-import { toEventJson } from "../../protocol/events.ts";
-import type { EventLog, LogEvent, ParticipantRow } from "../../store/event-log.ts";
+import type { EventLog, ParticipantRow } from "../../store/event-log.ts";
 import type { Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
 import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
+import { checkSince, type HistorySource, historyFromLog } from "./history.ts";
 import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
 
 /** Every domain error code has exactly one HTTP status. */
@@ -27,6 +27,8 @@ export interface AdminAppOptions {
   logger: Logger;
   /** When set, every endpoint but /healthz needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
+  /** Where /history pages come from; by default read on this thread from `log`. */
+  history?: HistorySource;
 }
 
 type Presence = "connected" | "grace" | "leaving" | "left";
@@ -53,7 +55,13 @@ function participantJson(row: ParticipantRow, live: Participant | undefined) {
  * The operators' HTTP API over a running server: who is here, the history,
  * health and metrics. Built, not bound: `createAdminServer` or main serves it.
  */
-export function createAdminApp({ server, log, logger, token }: AdminAppOptions): Hono {
+export function createAdminApp({
+  server,
+  log,
+  logger,
+  token,
+  history = historyFromLog(log),
+}: AdminAppOptions): Hono {
   const app = new Hono();
   const tokenHash = token === undefined ? undefined : hashToken(token);
 
@@ -101,32 +109,22 @@ export function createAdminApp({ server, log, logger, token }: AdminAppOptions):
     });
   });
 
-  app.get("/history", query(historyQuery), (c) => {
+  app.get("/history", query(historyQuery), async (c) => {
     const { since, before, limit } = c.req.valid("query");
+    if (before === undefined) checkSince(since ?? 0, log.top().logicalTime);
+    const page = await history.page(
+      before === undefined ? { since: since ?? 0, limit } : { before, limit },
+    );
+    // Read after the page: the log may have grown while the page was read.
     const top = log.top();
-    let events: LogEvent[];
-    if (before !== undefined) {
-      events = log.readBefore(before, limit);
-    } else {
-      const from = since ?? 0;
-      if (from > top.logicalTime) {
-        throw new ChatError(
-          "out_of_range",
-          `since ${from} is ahead of the log (its newest logical time is ${top.logicalTime})`,
-        );
-      }
-      events = log.readAfterSeq(from === 0 ? 0 : log.seqAtOrBefore(from), limit);
-    }
-    const first = events[0];
-    const last = events[events.length - 1];
-    return c.json({
-      logId: log.logId,
-      events: events.map(toEventJson),
-      // `since` for the newer page, null once this page reaches the newest event.
-      next: last && last.seq < top.seq ? last.logicalTime : null,
-      // `before` for the older page, null once this page starts at the first event.
-      previous: first && first.seq > 1 ? first.logicalTime : null,
-    });
+    // `next`: the `since` for the newer page, null once this page reaches the newest event.
+    // `previous`: the `before` for the older page, null once it starts at the first event.
+    const next = page.last && page.last.seq < top.seq ? page.last.logicalTime : null;
+    const previous = page.first && page.first.seq > 1 ? page.first.logicalTime : null;
+    c.header("Content-Type", "application/json");
+    return c.body(
+      `{"logId":${JSON.stringify(log.logId)},"events":${page.eventsJson},"next":${next},"previous":${previous}}`,
+    );
   });
 
   app.get("/metrics", query(noQuery), async (c) => {
