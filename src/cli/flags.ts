@@ -13,6 +13,8 @@ export interface FlagSpec<K extends string> {
   help: string;
   /** What --help shows as the default, when it is not a literal value. */
   shownDefault?: string;
+  /** A switch without a value (`--insecure`); its value reads as "true" (see booleanFlag). */
+  boolean?: true;
 }
 
 export type FlagTable<K extends string> = Record<string, FlagSpec<K>>;
@@ -31,7 +33,9 @@ export function readFlags<K extends string>(
   let parsed: ReturnType<typeof parseArgs>;
   try {
     const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
-    for (const name of Object.keys(table)) options[name] = { type: "string" };
+    for (const [name, flag] of Object.entries(table)) {
+      options[name] = { type: flag.boolean ? "boolean" : "string" };
+    }
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
   } catch (error) {
     return { kind: "error", message: (error as Error).message };
@@ -39,7 +43,8 @@ export function readFlags<K extends string>(
   if (parsed.values.help) return { kind: "help" };
   const values: Partial<Record<K, string>> = {};
   for (const [name, flag] of Object.entries(table)) {
-    const fromFlag = parsed.values[name];
+    const raw = parsed.values[name];
+    const fromFlag = raw === true ? "true" : raw;
     const fromEnv = env[flag.env] === "" ? undefined : env[flag.env];
     const value = typeof fromFlag === "string" ? fromFlag : (fromEnv ?? flag.default);
     if (value !== undefined) values[flag.key] = value;
@@ -89,6 +94,20 @@ export function wholeNumber(flag: string, { min, max, range }: WholeNumberOption
     if (value < min) return fail(tooSmall);
     if (value > max) return fail(tooLarge);
     return value;
+  });
+}
+
+/** A switch: the flag alone, or its env twin set to true/1/yes (false/0/no turn it off). */
+export function booleanFlag(flag: string) {
+  return z.string().transform((text, ctx) => {
+    const word = text.trim().toLowerCase();
+    if (["true", "1", "yes"].includes(word)) return true;
+    if (["false", "0", "no"].includes(word)) return false;
+    ctx.addIssue({
+      code: "custom",
+      message: `--${flag} takes no value; its variable must be true or false`,
+    });
+    return z.NEVER;
   });
 }
 

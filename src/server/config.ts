@@ -22,6 +22,9 @@ export interface ServerConfig {
   publishRate: number;
   publishBurst: number;
   maxParticipants: number;
+  /** PEM files; both or neither. With them gRPC is served over TLS only. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -99,9 +102,21 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "1000",
     help: "participants in the chat at once; a Join past it gets RESOURCE_EXHAUSTED",
   },
+  "tls-cert": {
+    key: "tlsCert",
+    env: "CHITCHAT_TLS_CERT",
+    default: undefined,
+    help: "PEM certificate (chain): serve gRPC over TLS; needs --tls-key",
+  },
+  "tls-key": {
+    key: "tlsKey",
+    env: "CHITCHAT_TLS_KEY",
+    default: undefined,
+    help: "PEM private key of --tls-cert",
+  },
 };
 
-const schema = z.object({
+const fields = z.object({
   host: z.string().min(1, "--host must not be empty"),
   port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
   db: z.string().min(1, "--db must not be empty"),
@@ -116,6 +131,13 @@ const schema = z.object({
   publishRate: wholeNumber("publish-rate", { min: 0, max: 1_000_000 }),
   publishBurst: wholeNumber("publish-burst", { min: 1, max: 1_000_000 }),
   maxParticipants: wholeNumber("max-participants", { min: 1, max: 1_000_000 }),
+  tlsCert: z.string().min(1, "--tls-cert must not be empty").optional(),
+  tlsKey: z.string().min(1, "--tls-key must not be empty").optional(),
+});
+
+// A certificate without its key (or the reverse) is a mistake, not a request for plaintext.
+const schema = fields.refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
+  message: "--tls-cert and --tls-key go together: give both, or neither for plaintext",
 });
 
 export type ConfigResult = FlagConfigResult<ServerConfig>;

@@ -5,6 +5,7 @@ import { openEventLog } from "../store/open.ts";
 import { parseServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createChatServer } from "./server.ts";
+import { loadTlsFiles, type TlsFiles } from "./tls.ts";
 
 const parsed = parseServerConfig(process.argv.slice(2), process.env);
 if (parsed.kind === "help") {
@@ -29,6 +30,14 @@ const logger = createLogger({
   },
 });
 
+let tls: TlsFiles | undefined;
+try {
+  if (config.tlsCert && config.tlsKey) tls = loadTlsFiles(config.tlsCert, config.tlsKey);
+} catch (error) {
+  logger.error("startup_failed", { error: (error as Error).message });
+  process.exit(1);
+}
+
 let log: ReturnType<typeof openEventLog>;
 try {
   log = openEventLog({ path: config.db, synchronous: config.synchronous });
@@ -45,6 +54,7 @@ const server = createChatServer({
   publishRate: config.publishRate,
   publishBurst: config.publishBurst,
   maxParticipants: config.maxParticipants,
+  tls,
 });
 let address: string;
 try {
@@ -70,6 +80,7 @@ logger.info("listening", {
   publishRate: config.publishRate,
   publishBurst: config.publishBurst,
   maxParticipants: config.maxParticipants,
+  tls: tls !== undefined,
 });
 
 let stopping = false;

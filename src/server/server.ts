@@ -4,6 +4,7 @@ import type { EventLog } from "../store/event-log.ts";
 import { createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { createChatService } from "./service.ts";
+import type { TlsFiles } from "./tls.ts";
 import { guardService } from "./wire-guard.ts";
 
 export interface ChatServerOptions {
@@ -16,6 +17,8 @@ export interface ChatServerOptions {
   publishRate?: number;
   publishBurst?: number;
   maxParticipants?: number;
+  /** Serve over TLS with this certificate and key (see tls.ts); plaintext without. */
+  tls?: TlsFiles;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
 }
@@ -46,6 +49,7 @@ export function createChatServer({
   publishRate,
   publishBurst,
   maxParticipants,
+  tls,
   shutdownTimeoutMs = 4000,
 }: ChatServerOptions): ChatServer {
   const hub = createHub({
@@ -70,7 +74,13 @@ export function createChatServer({
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
           hostPort(host, port),
-          grpc.ServerCredentials.createInsecure(),
+          tls
+            ? grpc.ServerCredentials.createSsl(
+                null,
+                [{ cert_chain: tls.cert, private_key: tls.key }],
+                false,
+              )
+            : grpc.ServerCredentials.createInsecure(),
           (error, boundPort) => {
             if (error) {
               reject(error);
