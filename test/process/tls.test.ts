@@ -27,6 +27,21 @@ async function tlsServer() {
   return { ...cert, db, server, address: `localhost:${server.port}` };
 }
 
+/** `bun run client --name Cli` against `address`. */
+function terminalClient(address: string, extra: string[]) {
+  const logFile = join(h.dir(), "cli.log");
+  return h.bun([
+    "src/client/main.ts",
+    "--name",
+    "Cli",
+    "--server",
+    address,
+    "--log-file",
+    logFile,
+    ...extra,
+  ]);
+}
+
 describe("gRPC over TLS", () => {
   test("a session with the CA joins, exchanges events and leaves; the terminal client too", async () => {
     const { certPath, db, server, address } = await tlsServer();
@@ -42,19 +57,7 @@ describe("gRPC over TLS", () => {
     const ack = await session.publish("over TLS");
     await waitFor(() => events.some((e) => e.seq === ack.seq), { what: "own message" });
 
-    const cli = h.bun([
-      "src/client/main.ts",
-      "--name",
-      "Cli",
-      "--server",
-      address,
-      "--tls-ca",
-      certPath,
-      "--since",
-      "0",
-      "--log-file",
-      join(h.dir(), "c.log"),
-    ]);
+    const cli = terminalClient(address, ["--tls-ca", certPath, "--since", "0"]);
     await cli.waitForStdout(/Tess: over TLS/);
     cli.proc.stdin.write("hello from the terminal\n/quit\n");
     cli.proc.stdin.flush();
@@ -90,17 +93,7 @@ describe("gRPC over TLS", () => {
     );
     const plain = await grpcError(h.client(`127.0.0.1:${server.port}`).join("Plain"));
     expect(plain.code).toBe(status.UNAVAILABLE);
-    const cli = h.bun([
-      "src/client/main.ts",
-      "--name",
-      "Cli",
-      "--server",
-      address,
-      "--connect-timeout-ms",
-      "500",
-      "--log-file",
-      join(h.dir(), "c.log"),
-    ]);
+    const cli = terminalClient(address, ["--connect-timeout-ms", "500"]);
     expect((await exitOf(cli, 10_000)).code).toBe(1);
     expect(cli.stderr.text).toStartWith(
       `chitchat client: cannot join: cannot reach the ChitChat server at ${address}`,
