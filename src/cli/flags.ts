@@ -13,7 +13,7 @@ export interface FlagSpec<K extends string> {
   help: string;
   /** What --help shows as the default, when it is not a literal value. */
   shownDefault?: string;
-  /** A switch: `--flag` alone means "true" (its env twin takes true/false/1/0). */
+  /** A switch without a value (`--insecure`); its value reads as "true" (see booleanFlag). */
   boolean?: true;
 }
 
@@ -97,11 +97,18 @@ export function wholeNumber(flag: string, { min, max, range }: WholeNumberOption
   });
 }
 
-/** A switch's value: the flag alone, or its env twin as true/false/1/0. */
-export function switchValue(flag: string) {
-  return z
-    .enum(["true", "false", "1", "0"], { error: `${flag} takes true or false (or 1 or 0)` })
-    .transform((v) => v === "true" || v === "1");
+/** A switch: the flag alone, or its env twin set to true/1/yes (false/0/no turn it off). */
+export function booleanFlag(flag: string) {
+  return z.string().transform((text, ctx) => {
+    const word = text.trim().toLowerCase();
+    if (["true", "1", "yes"].includes(word)) return true;
+    if (["false", "0", "no"].includes(word)) return false;
+    ctx.addIssue({
+      code: "custom",
+      message: `--${flag} takes no value; its variable must be true or false`,
+    });
+    return z.NEVER;
+  });
 }
 
 /** One sentence from a failed parse: every issue's message. */

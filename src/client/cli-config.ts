@@ -1,6 +1,8 @@
+import { isIP } from "node:net";
 import { join } from "node:path";
 import { z } from "zod";
 import {
+  booleanFlag,
   type ConfigResult as FlagConfigResult,
   type FlagTable,
   helpText,
@@ -18,6 +20,10 @@ export interface ClientConfig {
   since?: number;
   logFile: string;
   connectTimeoutMs: number;
+  /** PEM file of the CA that signed the server's certificate: connect over TLS. */
+  tlsCa?: string;
+  /** Plaintext, said out loud; only to a loopback server (the default there). */
+  insecure: boolean;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -49,7 +55,33 @@ export const CLIENT_FLAGS: FlagTable<keyof ClientConfig> = {
     default: "10000",
     help: "how long to wait for the server at start",
   },
+  "tls-ca": {
+    key: "tlsCa",
+    env: "CHITCHAT_TLS_CA",
+    default: undefined,
+    help: "PEM certificate of the CA that signed the server's: connect over TLS (needed for a server not on this machine)",
+  },
+  insecure: {
+    key: "insecure",
+    env: "CHITCHAT_INSECURE",
+    default: "false",
+    boolean: true,
+    shownDefault: "plaintext to loopback servers only",
+    help: "connect without TLS; allowed only to 127.0.0.1, ::1 or localhost",
+  },
 };
+
+/** The host of a "host:port" (IPv6 without its brackets). */
+function hostOf(server: string): string {
+  return server.slice(0, server.lastIndexOf(":")).replace(/^\[(.*)\]$/, "$1");
+}
+
+/** Whether the server is on this machine, where plaintext never crosses a network. */
+export function isLoopback(server: string): boolean {
+  const host = hostOf(server).toLowerCase();
+  if (host === "localhost" || host === "::1") return true;
+  return isIP(host) === 4 && host.startsWith("127.");
+}
 
 /** A file name made from a display name: nothing that could climb out of logs/. */
 export function logFileName(name: string): string {
@@ -70,7 +102,29 @@ const schema = z.object({
   since: wholeNumber("since", { min: 0, max: MAX_LOGICAL_TIME }).optional(),
   logFile: z.string().min(1, "--log-file must not be empty").optional(),
   connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
+  tlsCa: z.string().min(1, "--tls-ca must not be empty").optional(),
+  insecure: booleanFlag("insecure"),
 });
+
+/**
+ * Plaintext only where it cannot be read on a network: a session token sent in
+ * the clear to another machine would let anyone on the way act as us.
+ */
+function transportProblem(c: { server: string; tlsCa?: string; insecure: boolean }) {
+  if (c.tlsCa !== undefined && c.insecure) {
+    return "--tls-ca and --insecure contradict each other: choose one";
+  }
+  if (c.tlsCa !== undefined && isIP(hostOf(c.server)) !== 0) {
+    // Bun refuses an IP address as the TLS server name, so the certificate could not be checked.
+    return `--server ${c.server}: with --tls-ca, name the server by the host name on its certificate (such as localhost), not an IP address`;
+  }
+  if (c.tlsCa === undefined && !isLoopback(c.server)) {
+    return c.insecure
+      ? `--insecure is only allowed to a server on this machine (127.0.0.1, ::1, localhost), not ${c.server}: use --tls-ca`
+      : `${c.server} is not on this machine: give --tls-ca <file> to connect over TLS (plaintext only goes to 127.0.0.1, ::1 or localhost)`;
+  }
+  return undefined;
+}
 
 export type ConfigResult = FlagConfigResult<ClientConfig>;
 
@@ -93,6 +147,8 @@ export function parseClientConfig(
 ): ConfigResult {
   const parsed = parseConfig(CLIENT_FLAGS, schema, clientHelp, argv, env);
   if (parsed.kind !== "config") return parsed;
+  const problem = transportProblem(parsed.config);
+  if (problem) return { kind: "error", message: problem };
   const { logFile, ...rest } = parsed.config;
   return {
     kind: "config",

@@ -1,5 +1,7 @@
 // `bun run client --name Bo`: the only client file that reads argv/env, installs
 // signal handlers and exits. The session below knows nothing of terminals.
+import { readFileSync } from "node:fs";
+import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
 import { checkMessage } from "../protocol/validation.ts";
 import { parseClientConfig } from "./cli-config.ts";
 import { type LogFile, openLogFile } from "./log-file.ts";
@@ -26,6 +28,16 @@ try {
   process.exit(1);
 }
 
+let channelCredentials: ChannelCredentials;
+try {
+  channelCredentials = config.tlsCa
+    ? credentials.createSsl(readFileSync(config.tlsCa))
+    : credentials.createInsecure();
+} catch (error) {
+  console.error(`chitchat client: cannot read --tls-ca: ${(error as Error).message}`);
+  process.exit(1);
+}
+
 const terminal = createTerminal({
   input: process.stdin,
   output: process.stdout,
@@ -39,6 +51,7 @@ const session = createChatSession({
   name: config.name,
   since: config.since,
   connectTimeoutMs: config.connectTimeoutMs,
+  credentials: channelCredentials,
   onEvent(event) {
     logFile.write(formatLogLine(event));
     terminal.show(formatEvent(event));

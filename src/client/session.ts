@@ -150,6 +150,24 @@ export function createChatSession({
     resolveDone(end);
   }
 
+  /**
+   * Why the channel cannot connect, as grpc-js last saw it ("self signed
+   * certificate", …). waitForReady does not say; a call that does not wait does.
+   * An empty Leave changes nothing on a server that does answer.
+   */
+  function lastConnectError(c: ChitChatClient): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      c.leave({ participantId: "" }, callMetadata(), { deadline: deadlineIn(1_000) }, (error) => {
+        const reason = /Last error: (?:\w*Error: )?(.*?)(?:\.? Resolution note:.*)?$/.exec(
+          error?.details ?? "",
+        );
+        const text = reason?.[1]?.trim();
+        // "Failed to connect (<time>)" says nothing the caller does not know.
+        resolve(text && !text.startsWith("Failed to connect") ? text : undefined);
+      });
+    });
+  }
+
   function waitForReady(c: ChitChatClient): Promise<void> {
     return new Promise((resolve, reject) => {
       c.waitForReady(deadlineIn(connectTimeoutMs), (error) => {
@@ -157,12 +175,15 @@ export function createChatSession({
         else if (isEnded()) reject(closedError());
         else {
           const seconds = connectTimeoutMs / 1000;
-          reject(
-            new ChatError(
-              "unavailable",
-              `cannot reach the ChitChat server at ${server} within ${seconds} s (is it running?)`,
-            ),
-          );
+          void lastConnectError(c).then((reason) => {
+            const why = reason ? `: ${reason}` : " (is it running?)";
+            reject(
+              new ChatError(
+                "unavailable",
+                `cannot reach the ChitChat server at ${server} within ${seconds} s${why}`,
+              ),
+            );
+          });
         }
       });
     });

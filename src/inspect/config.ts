@@ -1,10 +1,10 @@
 import { z } from "zod";
 import {
+  booleanFlag,
   type ConfigResult as FlagConfigResult,
   type FlagTable,
   helpText,
   parseConfig,
-  switchValue,
   wholeNumber,
 } from "../cli/flags.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
@@ -59,8 +59,8 @@ const schema = z.object({
   db: z.string().min(1, "--db must not be empty"),
   since: wholeNumber("since", { min: 0, max: MAX_LOGICAL_TIME }),
   limit: wholeNumber("limit", { min: 1, max: Number.MAX_SAFE_INTEGER }).optional(),
-  follow: switchValue("--follow"),
-  json: switchValue("--json"),
+  follow: booleanFlag("follow"),
+  json: booleanFlag("json"),
 });
 
 export function inspectHelp(): string {

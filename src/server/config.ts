@@ -26,6 +26,9 @@ export interface ServerConfig {
   publishRate: number;
   publishBurst: number;
   maxParticipants: number;
+  /** PEM files; both or neither. With them gRPC is served over TLS only. */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -121,27 +124,46 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "1000",
     help: "participants in the chat at once; a Join past it gets RESOURCE_EXHAUSTED",
   },
+  "tls-cert": {
+    key: "tlsCert",
+    env: "CHITCHAT_TLS_CERT",
+    default: undefined,
+    help: "PEM certificate (chain): serve gRPC over TLS and the admin API over HTTPS; needs --tls-key",
+  },
+  "tls-key": {
+    key: "tlsKey",
+    env: "CHITCHAT_TLS_KEY",
+    default: undefined,
+    help: "PEM private key of --tls-cert",
+  },
 };
 
-const schema = z
-  .object({
-    host: z.string().min(1, "--host must not be empty"),
-    port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
-    db: z.string().min(1, "--db must not be empty"),
-    leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
-    synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
-    logFile: z.string().min(1, "--log-file must not be empty").optional(),
-    adminHost: z.string().min(1, "--admin-host must not be empty"),
-    adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
-    adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
-    heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
-    maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
-    maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
-    // Below 1 KiB not even a full-length message with its ids fits.
-    maxMessageBytes: wholeNumber("max-message-bytes", { min: 1024, max: 2 ** 31 - 1 }),
-    publishRate: wholeNumber("publish-rate", { min: 0, max: 1_000_000 }),
-    publishBurst: wholeNumber("publish-burst", { min: 1, max: 1_000_000 }),
-    maxParticipants: wholeNumber("max-participants", { min: 1, max: 1_000_000 }),
+const fields = z.object({
+  host: z.string().min(1, "--host must not be empty"),
+  port: wholeNumber("port", { min: 0, max: 65535, range: "must be 0–65535" }),
+  db: z.string().min(1, "--db must not be empty"),
+  leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
+  synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
+  logFile: z.string().min(1, "--log-file must not be empty").optional(),
+  adminHost: z.string().min(1, "--admin-host must not be empty"),
+  adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
+  adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
+  heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
+  maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
+  maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
+  // Below 1 KiB not even a full-length message with its ids fits.
+  maxMessageBytes: wholeNumber("max-message-bytes", { min: 1024, max: 2 ** 31 - 1 }),
+  publishRate: wholeNumber("publish-rate", { min: 0, max: 1_000_000 }),
+  publishBurst: wholeNumber("publish-burst", { min: 1, max: 1_000_000 }),
+  maxParticipants: wholeNumber("max-participants", { min: 1, max: 1_000_000 }),
+  tlsCert: z.string().min(1, "--tls-cert must not be empty").optional(),
+  tlsKey: z.string().min(1, "--tls-key must not be empty").optional(),
+});
+
+const schema = fields
+  // A certificate without its key (or the reverse) is a mistake, not a request for plaintext.
+  .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
+    message: "--tls-cert and --tls-key go together: give both, or neither for plaintext",
   })
   .refine((c) => c.adminToken !== undefined || isLoopbackHost(c.adminHost), {
     message:

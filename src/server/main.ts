@@ -9,6 +9,7 @@ import { parseServerConfig } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
+import { loadTlsFiles, type TlsFiles } from "./tls.ts";
 
 const parsed = parseServerConfig(process.argv.slice(2), process.env);
 if (parsed.kind === "help") {
@@ -33,6 +34,14 @@ const logger = createLogger({
   },
 });
 
+let tls: TlsFiles | undefined;
+try {
+  if (config.tlsCert && config.tlsKey) tls = loadTlsFiles(config.tlsCert, config.tlsKey);
+} catch (error) {
+  logger.error("startup_failed", { error: (error as Error).message });
+  process.exit(1);
+}
+
 let log: ReturnType<typeof openEventLog>;
 try {
   log = openEventLog({ path: config.db, synchronous: config.synchronous });
@@ -53,6 +62,7 @@ const server = createChatServer({
   publishRate: config.publishRate,
   publishBurst: config.publishBurst,
   maxParticipants: config.maxParticipants,
+  tls,
 });
 let address: string;
 let admin: AdminServer | undefined;
@@ -67,7 +77,12 @@ try {
     token: config.adminToken,
     history,
   });
-  admin = listenAdmin(app, { host: config.adminHost, port: config.adminPort });
+  admin = listenAdmin(app, {
+    host: config.adminHost,
+    port: config.adminPort,
+    // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.
+    tls: tls && { cert: tls.cert.toString(), key: tls.key.toString() },
+  });
   address = await server.listen(config.host, config.port);
 } catch (error) {
   await admin?.stop();
@@ -97,6 +112,7 @@ logger.info("listening", {
   publishRate: config.publishRate,
   publishBurst: config.publishBurst,
   maxParticipants: config.maxParticipants,
+  tls: tls !== undefined,
 });
 
 let stopping = false;

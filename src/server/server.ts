@@ -5,6 +5,7 @@ import { createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
 import { createChatService } from "./service.ts";
+import type { TlsFiles } from "./tls.ts";
 import { guardService } from "./wire-guard.ts";
 
 export interface ChatServerOptions {
@@ -22,6 +23,8 @@ export interface ChatServerOptions {
   publishRate?: number;
   publishBurst?: number;
   maxParticipants?: number;
+  /** Serve over TLS with this certificate and key (see tls.ts); plaintext without. */
+  tls?: TlsFiles;
   /** How long shutdown waits for calls to finish before cutting them off. */
   shutdownTimeoutMs?: number;
   /** Where counters go; a fresh registry by default. */
@@ -60,6 +63,7 @@ export function createChatServer({
   publishRate,
   publishBurst,
   maxParticipants,
+  tls,
   shutdownTimeoutMs = 4000,
   metrics = createMetrics(),
 }: ChatServerOptions): ChatServer {
@@ -97,7 +101,13 @@ export function createChatServer({
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
           hostPort(host, port),
-          grpc.ServerCredentials.createInsecure(),
+          tls
+            ? grpc.ServerCredentials.createSsl(
+                null,
+                [{ cert_chain: tls.cert, private_key: tls.key }],
+                false,
+              )
+            : grpc.ServerCredentials.createInsecure(),
           (error, boundPort) => {
             if (error) {
               reject(error);

@@ -11,6 +11,8 @@ describe("parseClientConfig", () => {
         since: undefined,
         logFile: "logs/Bo.log",
         connectTimeoutMs: 10_000,
+        tlsCa: undefined,
+        insecure: false,
       },
     });
   });
@@ -22,6 +24,7 @@ describe("parseClientConfig", () => {
       CHITCHAT_SINCE: "3",
       CHITCHAT_LOG_FILE: "/tmp/env.log",
       CHITCHAT_CONNECT_TIMEOUT_MS: "500",
+      CHITCHAT_TLS_CA: "/etc/ca.pem",
     };
     expect(parseClientConfig([], env)).toEqual({
       kind: "config",
@@ -31,10 +34,15 @@ describe("parseClientConfig", () => {
         since: 3,
         logFile: "/tmp/env.log",
         connectTimeoutMs: 500,
+        tlsCa: "/etc/ca.pem",
+        insecure: false,
       },
     });
     expect(
-      parseClientConfig(["--name", " Bo ", "--server", "[::1]:7", "--since", "0"], env),
+      parseClientConfig(["--name", " Bo ", "--server", "[::1]:7", "--since", "0", "--insecure"], {
+        ...env,
+        CHITCHAT_TLS_CA: "",
+      }),
     ).toEqual({
       kind: "config",
       config: {
@@ -43,8 +51,50 @@ describe("parseClientConfig", () => {
         since: 0,
         logFile: "/tmp/env.log",
         connectTimeoutMs: 500,
+        tlsCa: undefined,
+        insecure: true,
       },
     });
+  });
+
+  test("plaintext only to loopback; TLS needs a host name; --tls-ca and --insecure exclude each other", () => {
+    const transport = (args: string[], env: Record<string, string> = {}) => {
+      const parsed = parseClientConfig(["--name", "Bo", ...args], env);
+      return parsed.kind === "config"
+        ? { tlsCa: parsed.config.tlsCa, insecure: parsed.config.insecure }
+        : (parsed as { message: string }).message;
+    };
+    for (const server of ["127.0.0.1:1", "127.8.9.10:1", "[::1]:1", "localhost:1", "LOCALHOST:1"]) {
+      expect(transport(["--server", server])).toEqual({ tlsCa: undefined, insecure: false });
+      expect(transport(["--server", server, "--insecure"])).toEqual({
+        tlsCa: undefined,
+        insecure: true,
+      });
+    }
+    expect(transport(["--server", "chat.example.org:443"])).toBe(
+      "chat.example.org:443 is not on this machine: give --tls-ca <file> to connect over TLS (plaintext only goes to 127.0.0.1, ::1 or localhost)",
+    );
+    expect(transport(["--server", "10.0.0.7:50051", "--insecure"])).toBe(
+      "--insecure is only allowed to a server on this machine (127.0.0.1, ::1, localhost), not 10.0.0.7:50051: use --tls-ca",
+    );
+    expect(transport(["--server", "chat.example.org:443"], { CHITCHAT_TLS_CA: "ca.pem" })).toEqual({
+      tlsCa: "ca.pem",
+      insecure: false,
+    });
+    expect(transport(["--server", "localhost:1", "--tls-ca", "ca.pem", "--insecure"])).toBe(
+      "--tls-ca and --insecure contradict each other: choose one",
+    );
+    expect(transport(["--server", "127.0.0.1:1", "--tls-ca", "ca.pem"])).toBe(
+      "--server 127.0.0.1:1: with --tls-ca, name the server by the host name on its certificate (such as localhost), not an IP address",
+    );
+    expect(transport([], { CHITCHAT_INSECURE: "1" })).toEqual({ tlsCa: undefined, insecure: true });
+    expect(transport([], { CHITCHAT_INSECURE: "no" })).toEqual({
+      tlsCa: undefined,
+      insecure: false,
+    });
+    expect(transport([], { CHITCHAT_INSECURE: "maybe" })).toBe(
+      "--insecure takes no value; its variable must be true or false",
+    );
   });
 
   test("the default log file name cannot leave logs/", () => {

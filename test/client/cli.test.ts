@@ -211,7 +211,7 @@ describe("bun run client", () => {
       const a = client("A", address, ["--connect-timeout-ms", "300"]);
       expect(await a.exited).toBe(1);
       expect(a.stderr.text).toBe(
-        `chitchat client: cannot join: cannot reach the ChitChat server at ${address} within 0.3 s (is it running?)\n`,
+        `chitchat client: cannot join: cannot reach the ChitChat server at ${address} within 0.3 s: connect ECONNREFUSED ${address}\n`,
       );
       expect(a.stdout.text).toBe("");
     },

@@ -234,7 +234,7 @@ describe("chat session against a real server", () => {
       expect(await rejection(t.session.join())).toEqual(
         new ChatError(
           "unavailable",
-          `cannot reach the ChitChat server at ${address} within 0.3 s (is it running?)`,
+          `cannot reach the ChitChat server at ${address} within 0.3 s: connect ECONNREFUSED ${address}`,
         ),
       );
       expect(await t.session.done).toMatchObject({ reason: "failed" });

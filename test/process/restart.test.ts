@@ -198,6 +198,8 @@ describe("command line", () => {
       ["--publish-rate", "CHITCHAT_PUBLISH_RATE", "20"],
       ["--publish-burst", "CHITCHAT_PUBLISH_BURST", "40"],
       ["--max-participants", "CHITCHAT_MAX_PARTICIPANTS", "1000"],
+      ["--tls-cert", "CHITCHAT_TLS_CERT", undefined],
+      ["--tls-key", "CHITCHAT_TLS_KEY", undefined],
     ];
     // The list above is the whole table: a new flag must be added here too.
     expect(Object.keys(SERVER_FLAGS).map((f) => `--${f}`)).toEqual(expected.map(([f]) => f));

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { Metadata, status } from "@grpc/grpc-js";
+import { hashToken } from "../../src/server/sessions.ts";
 import { wholeLog } from "../support/events.ts";
 import { expectStatus, expectStreamStatus } from "../support/expect-status.ts";
 import { bearer, grpcError, type Joined, type TestClient } from "../support/grpc-client.ts";
@@ -253,6 +255,21 @@ describe("authentication", () => {
       await expectStatus(client.leave(noId), status.INVALID_ARGUMENT, required);
       await expectStreamStatus(client.subscribe(noId), status.INVALID_ARGUMENT, required);
     });
+  });
+
+  test("the database file holds each token's SHA-256, never the token", async () => {
+    const { server, alice, bob } = await setup();
+    server.log.close();
+    const bytes = Buffer.concat(
+      ["", "-wal"].map((suffix) => {
+        const file = Bun.file(`${server.dbPath}${suffix}`);
+        return file.size > 0 ? readFileSync(`${server.dbPath}${suffix}`) : Buffer.alloc(0);
+      }),
+    );
+    for (const who of [alice, bob]) {
+      expect(bytes.includes(who.sessionToken)).toBe(false);
+      expect(bytes.includes(hashToken(who.sessionToken))).toBe(true);
+    }
   });
 
   test("after Leave the token is dead for Publish, Subscribe and a second Leave", async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
-import { helpText, readFlags, switchValue, wholeNumber } from "../../src/cli/flags.ts";
+import { booleanFlag, helpText, readFlags, wholeNumber } from "../../src/cli/flags.ts";
 
 const TABLE = {
   port: { key: "port", env: "X_PORT", default: "80", help: "the port" },
@@ -31,9 +31,9 @@ describe("switches", () => {
   const SWITCHES = {
     follow: { key: "follow", env: "X_FOLLOW", default: "false", boolean: true, help: "follow" },
   } as const;
-  const follow = switchValue("--follow");
+  const follow = booleanFlag("follow");
 
-  test("the flag alone means true; its env twin says true/false/1/0", () => {
+  test("the flag alone means true; its env twin says true/false/1/0/yes/no", () => {
     const read = (argv: string[], env: Record<string, string> = {}) => {
       const result = readFlags(SWITCHES, argv, env);
       return result.kind === "values" ? follow.safeParse(result.values.follow).data : result.kind;
@@ -44,8 +44,9 @@ describe("switches", () => {
     expect(read([], { X_FOLLOW: "false" })).toBe(false);
     expect(read(["--follow"], { X_FOLLOW: "0" })).toBe(true);
     expect(read(["--follow=yes"])).toBe("error");
-    expect(follow.safeParse("yes").error?.issues[0]?.message).toBe(
-      "--follow takes true or false (or 1 or 0)",
+    expect(read([], { X_FOLLOW: "yes" })).toBe(true);
+    expect(follow.safeParse("maybe").error?.issues[0]?.message).toBe(
+      "--follow takes no value; its variable must be true or false",
     );
   });
 });
