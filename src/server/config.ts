@@ -172,6 +172,24 @@ const schema = fields
 
 export type ConfigResult = FlagConfigResult<ServerConfig>;
 
+const TUNING_KEYS = [
+  "leaveGraceMs",
+  "heartbeatMs",
+  "maxQueueEvents",
+  "maxQueueBytes",
+  "maxMessageBytes",
+  "publishRate",
+  "publishBurst",
+  "maxParticipants",
+] as const;
+
+/** The settings createChatServer takes as they are. */
+export type ServerTuning = Pick<ServerConfig, (typeof TUNING_KEYS)[number]>;
+
+export function serverTuning(config: ServerConfig): ServerTuning {
+  return Object.fromEntries(TUNING_KEYS.map((key) => [key, config[key]])) as ServerTuning;
+}
+
 /** The --help text, generated from SERVER_FLAGS. */
 export function serverHelp(): string {
   return helpText(["Usage: bun run server [options]"], SERVER_FLAGS);

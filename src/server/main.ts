@@ -5,7 +5,7 @@ import { openEventLog } from "../store/open.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { historyWorker } from "./admin/history.ts";
 import { type AdminServer, listenAdmin } from "./admin/serve.ts";
-import { parseServerConfig } from "./config.ts";
+import { parseServerConfig, serverTuning } from "./config.ts";
 import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
@@ -50,19 +50,14 @@ try {
   process.exit(1);
 }
 
+// The settings the server runs with, passed on as they are and logged once it listens.
+const tuning = serverTuning(config);
 const server = createChatServer({
   log,
   logger,
-  leaveGraceMs: config.leaveGraceMs,
   metrics: createMetrics({ processMetrics: true }),
-  heartbeatMs: config.heartbeatMs,
-  maxQueueEvents: config.maxQueueEvents,
-  maxQueueBytes: config.maxQueueBytes,
-  maxMessageBytes: config.maxMessageBytes,
-  publishRate: config.publishRate,
-  publishBurst: config.publishBurst,
-  maxParticipants: config.maxParticipants,
   tls,
+  ...tuning,
 });
 let address: string;
 let admin: AdminServer | undefined;
@@ -104,14 +99,7 @@ logger.info("listening", {
   seq: top.seq,
   lt: top.logicalTime,
   synchronous: config.synchronous,
-  leaveGraceMs: config.leaveGraceMs,
-  heartbeatMs: config.heartbeatMs,
-  maxQueueEvents: config.maxQueueEvents,
-  maxQueueBytes: config.maxQueueBytes,
-  maxMessageBytes: config.maxMessageBytes,
-  publishRate: config.publishRate,
-  publishBurst: config.publishBurst,
-  maxParticipants: config.maxParticipants,
+  ...tuning,
   tls: tls !== undefined,
 });
 
