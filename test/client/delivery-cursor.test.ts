@@ -61,4 +61,15 @@ describe("delivery cursor", () => {
     cursor.accept(3, 9);
     expect([cursor.lastSeq, cursor.lastLogicalTime, cursor.delivered]).toEqual([1, 2, true]);
   });
+
+  test("behind: a heartbeat's top past the last delivered event, by seq or logical time", () => {
+    // Subscribed since 10 without knowing which seq that is: logical time decides.
+    const cursor = createDeliveryCursor({ since: 10 });
+    expect(cursor.behind(0, 10)).toBe(false);
+    expect(cursor.behind(7, 12)).toBe(true);
+    cursor.accept(7, 12);
+    expect(cursor.behind(7, 12)).toBe(false);
+    expect(cursor.behind(8, 12)).toBe(true);
+    expect(cursor.behind(7, 13)).toBe(true);
+  });
 });

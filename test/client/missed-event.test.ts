@@ -72,4 +72,4 @@ test("a live event lost on the wire is noticed at the next heartbeat and deliver
     `missed event: 1 event dropped on the wire, noticed via heartbeat (${HEARTBEAT_MS} ms), ` +
       `delivered once; ${heartbeats} heartbeats seen, ${a.events.length} events, 0 gaps, 0 duplicates`,
   );
-});
+}, 20_000);

@@ -3,10 +3,9 @@
 // over, while messages flow. Every subscriber must see the whole log from its
 // JOIN exactly once, in order; every acked publish must be stored exactly once.
 import { afterEach, expect, test } from "bun:test";
-import type { Ack } from "../../src/client/session.ts";
 import { wholeLog } from "../support/events.ts";
 import { Harness } from "../support/harness.ts";
-import { deliveryProblems, seqs, type TrackedSession } from "../support/sessions.ts";
+import { deliveryProblems, publishContinuously, seqs } from "../support/sessions.ts";
 import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -21,37 +20,17 @@ const EVENTS_PER_CUT = 3;
 test(`${SESSIONS} sessions through ${CUTS} connection cuts: no gap, no duplicate, every ack stored once`, async () => {
   const server = await h.start();
   const proxy = await h.proxy({ target: server.address });
-  const sessions: TrackedSession[] = [];
-  for (let i = 0; i < SESSIONS; i += 1) {
-    const s = h.session(proxy.address, `S${i}`, {
-      backoff: { initialMs: 10, maxMs: 200 },
-      callTimeoutMs: 2_000,
-      publishRetryMs: 60_000,
-    });
-    await s.session.join();
-    sessions.push(s);
-  }
-
-  let cutting = true;
-  const acks: { content: string; ack: Ack }[] = [];
-  const failures: string[] = [];
-  // Each session publishes one message after another (its publisher keeps order).
-  const publishing = sessions.map(async ({ session }, i) => {
-    for (let n = 0; cutting; n += 1) {
-      const content = `S${i} #${n}`;
-      try {
-        acks.push({ content, ack: await session.publish(content) });
-      } catch (error) {
-        failures.push(`${content}: ${(error as Error).message}`);
-        return;
-      }
-    }
+  const sessions = await h.joinedSessions(proxy.address, SESSIONS, "S", {
+    backoff: { initialMs: 10, maxMs: 200 },
+    callTimeoutMs: 2_000,
+    publishRetryMs: 60_000,
   });
+  const load = publishContinuously(sessions);
 
   let cut = 0;
   let connectionsCut = 0;
   let lastTop = server.log.top().seq;
-  for (; cut < CUTS && failures.length === 0; cut += 1) {
+  for (; cut < CUTS && load.failures.length === 0; cut += 1) {
     await waitFor(() => proxy.open > 0 && server.log.top().seq >= lastTop + EVENTS_PER_CUT, {
       timeoutMs: 20_000,
       what: `events to flow again after cut ${cut}`,
@@ -59,9 +38,9 @@ test(`${SESSIONS} sessions through ${CUTS} connection cuts: no gap, no duplicate
     lastTop = server.log.top().seq;
     connectionsCut += proxy.cut();
   }
-  cutting = false;
-  await Promise.all(publishing);
-  expect(failures).toEqual([]);
+  await load.stop();
+  expect(load.failures).toEqual([]);
+  const { acks } = load;
 
   const top = server.log.top().seq;
   await waitFor(() => sessions.every((s) => (s.events.at(-1)?.seq ?? 0) >= top), {

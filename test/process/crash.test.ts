@@ -169,11 +169,12 @@ test(`SIGKILL at random moments during ${PUBLISHERS}x${LANES} concurrent publish
     });
 
     if (round === 1) {
-      for (let i = 0; i < SUBSCRIBERS; i += 1) {
-        const s = h.session(proxy.address, `Sub${i}`, { backoff: { initialMs: 20, maxMs: 200 } });
-        logId = (await s.session.join()).logId;
-        subscribers.push(s);
-      }
+      subscribers.push(
+        ...(await h.joinedSessions(proxy.address, SUBSCRIBERS, "Sub", {
+          backoff: { initialMs: 20, maxMs: 200 },
+        })),
+      );
+      logId = subscribers[0]?.session.info?.logId ?? "";
       publishers = [];
       for (let i = 0; i < PUBLISHERS; i += 1) {
         const client = h.client(server.address);

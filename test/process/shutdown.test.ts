@@ -11,7 +11,7 @@ import { grpcError, type Joined, type TestClient } from "../support/grpc-client.
 import { Harness } from "../support/harness.ts";
 import { exitOf } from "../support/process.ts";
 import { logLine, type ServerProcess } from "../support/server-process.ts";
-import { deliveryProblems, seqs, type TrackedSession } from "../support/sessions.ts";
+import { deliveryProblems, publishContinuously, seqs } from "../support/sessions.ts";
 import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -182,26 +182,11 @@ test("client sessions publishing through a SIGTERM resume on the restarted serve
   const grace = ["--leave-grace-ms", "600000"];
   const first = await h.server(db, grace);
   const proxy = await h.proxy({ target: first.address });
-  const sessions: TrackedSession[] = [];
-  for (let i = 0; i < SESSIONS; i += 1) {
-    const s = h.session(proxy.address, `S${i}`, { backoff: { initialMs: 20, maxMs: 200 } });
-    await s.session.join();
-    sessions.push(s);
-  }
-  let publishing = true;
-  const acks: { content: string; seq: number }[] = [];
-  const failures: string[] = [];
-  const lanes = sessions.map(async ({ session }, i) => {
-    for (let n = 0; publishing; n += 1) {
-      const content = `S${i} #${n}`;
-      try {
-        acks.push({ content, seq: (await session.publish(content)).seq });
-      } catch (error) {
-        failures.push(`${content}: ${(error as Error).message}`);
-        return;
-      }
-    }
+  const sessions = await h.joinedSessions(proxy.address, SESSIONS, "S", {
+    backoff: { initialMs: 20, maxMs: 200 },
   });
+  const load = publishContinuously(sessions);
+  const { acks } = load;
   await waitFor(() => acks.length >= 100, { what: "100 acks before the stop" });
   first.proc.kill("SIGTERM");
   expect(await exitOf(first)).toMatchObject({ code: 0 });
@@ -216,10 +201,9 @@ test("client sessions publishing through a SIGTERM resume on the restarted serve
   const second = await h.server(db, grace);
   proxy.retarget(second.address);
   await waitFor(() => acks.length >= ackedBeforeRestart + 100, { what: "100 acks after restart" });
-  publishing = false;
-  await Promise.all(lanes);
-  expect(failures).toEqual([]);
-  const top = Math.max(...acks.map((a) => a.seq));
+  await load.stop();
+  expect(load.failures).toEqual([]);
+  const top = Math.max(...acks.map((a) => a.ack.seq));
   await waitFor(() => sessions.every((s) => (s.events.at(-1)?.seq ?? 0) >= top), {
     what: "every session to see the last message",
   });
@@ -239,7 +223,7 @@ test("client sessions publishing through a SIGTERM resume on the restarted serve
   }
   const messages = rows.filter((r) => r.kind === "message");
   expect(messages.map((r) => r.content).sort()).toEqual(acks.map((a) => a.content).sort());
-  for (const a of acks) expect(rows[a.seq - 1]?.content).toBe(a.content);
+  for (const a of acks) expect(rows[a.ack.seq - 1]?.content).toBe(a.content);
   console.log(
     `shutdown and resume: ${SESSIONS} sessions, ${ackedBeforeRestart} acks before SIGTERM, ` +
       `${acks.length - ackedBeforeRestart} after the restart, ${messages.length} stored once, ` +

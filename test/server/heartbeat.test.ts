@@ -38,4 +38,4 @@ test("an idle stream gets heartbeats naming the log's top; none is stored", asyn
     else last = e.seq;
   }
   expect(wholeLog(server).map((e) => e.kind)).toEqual(["join", "message"]);
-});
+}, 15_000);

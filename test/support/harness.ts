@@ -66,6 +66,22 @@ export class Harness {
     return tracked;
   }
 
+  /** `count` sessions named `<prefix>0`, `<prefix>1`, …, joined one after another. */
+  async joinedSessions(
+    address: string,
+    count: number,
+    prefix: string,
+    options: Partial<ChatSessionOptions> = {},
+  ): Promise<TrackedSession[]> {
+    const sessions: TrackedSession[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const tracked = this.session(address, `${prefix}${i}`, options);
+      await tracked.session.join();
+      sessions.push(tracked);
+    }
+    return sessions;
+  }
+
   client(address: string): TestClient {
     const client = new TrackedClient(address);
     this.#clients.push(client);
