@@ -16,6 +16,8 @@ export interface BenchConfig {
   only: ScenarioName[];
   subWorkers: number;
   results: string;
+  /** Run server processes under Bun's CPU profiler, writing profiles here. */
+  profileDir: string | undefined;
 }
 
 export const BENCH_FLAGS: FlagTable<keyof BenchConfig> = {
@@ -43,6 +45,12 @@ export const BENCH_FLAGS: FlagTable<keyof BenchConfig> = {
     default: "bench/results",
     help: "folder the run's JSON is written to (<date>.json)",
   },
+  "profile-dir": {
+    key: "profileDir",
+    env: "CHITCHAT_BENCH_PROFILE_DIR",
+    default: undefined,
+    help: "run every server process with bun --cpu-prof (and --cpu-prof-md), profiles written here",
+  },
 };
 
 const schema = z.object({
@@ -64,6 +72,7 @@ const schema = z.object({
   }),
   subWorkers: wholeNumber("sub-workers", { min: 1, max: 64 }),
   results: z.string().min(1, "--results must not be empty"),
+  profileDir: z.string().min(1, "--profile-dir must not be empty").optional(),
 });
 
 export function benchHelp(): string {

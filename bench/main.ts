@@ -36,6 +36,9 @@ const scratch = tempDir("chitchat-bench-");
 const ctx: BenchContext = {
   sizes,
   subWorkers: config.subWorkers,
+  serverBunFlags: config.profileDir
+    ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${config.profileDir}`]
+    : [],
   scratch: scratch.path,
   record(figure) {
     figures.push(figure);

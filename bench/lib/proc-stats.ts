@@ -20,14 +20,22 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** Measures a process's CPU use over a window, as a share of one core. */
-export function cpuMeter(pid: number): { stop(): number } {
+/** A process's CPU use over a window. */
+export interface CpuUse {
+  /** CPU seconds used. */
+  seconds: number;
+  /** As a share of one core. */
+  share: number;
+}
+
+export function cpuMeter(pid: number): { stop(): CpuUse } {
   const startCpu = cpuSeconds(pid);
   const start = performance.now();
   return {
     stop() {
-      const seconds = (performance.now() - start) / 1000;
-      return seconds > 0 ? (cpuSeconds(pid) - startCpu) / seconds : 0;
+      const wall = (performance.now() - start) / 1000;
+      const seconds = cpuSeconds(pid) - startCpu;
+      return { seconds, share: wall > 0 ? seconds / wall : 0 };
     },
   };
 }

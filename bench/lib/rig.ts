@@ -6,7 +6,7 @@ import { tempDir } from "../../test/support/temp.ts";
 import type { PublisherApi } from "../workers/publisher.ts";
 import type { SubscribersApi } from "../workers/subscribers.ts";
 import { nowMs } from "./clock.ts";
-import { cpuMeter } from "./proc-stats.ts";
+import { type CpuUse, cpuMeter } from "./proc-stats.ts";
 import { type BenchServer, startBareGrpc, startChitChat } from "./server.ts";
 import { startWorker, type Worker } from "./worker.ts";
 
@@ -25,6 +25,7 @@ export interface RigOptions {
   db?: string;
   /** Subscribe after this logical time; by default after every join (nothing replayed). */
   since?: number;
+  bunFlags?: string[];
 }
 
 export interface Delivery {
@@ -54,8 +55,8 @@ export interface Rig extends AsyncDisposable {
   reset(recordLatency?: boolean): Promise<void>;
   /** Waits until every stream has `count` messages (or the timeout); merged report. */
   expect(count: number, timeoutMs: number): Promise<Delivery>;
-  /** The server's CPU since the last reset, as a share of one core. */
-  serverCpu(): number;
+  /** The server's CPU since the last reset. */
+  serverCpu(): CpuUse;
   stop(): Promise<void>;
 }
 
@@ -76,14 +77,16 @@ export async function startRig({
   recordLatency = false,
   db,
   since,
+  bunFlags = [],
 }: RigOptions): Promise<Rig> {
   const dir = db ? undefined : tempDir("chitchat-bench-");
   const server =
     target === "bare"
-      ? await startBareGrpc()
+      ? await startBareGrpc(bunFlags)
       : await startChitChat({
           db: db ?? join((dir as { path: string }).path, "bench.db"),
           synchronous,
+          bunFlags,
         });
   const pub = startWorker<PublisherApi>("bench/workers/publisher.ts", "publisher");
   const subs = shares(subscribers, Math.min(subWorkers, subscribers)).map((n, i) => ({

@@ -90,19 +90,23 @@ export async function spawnListening(
 export interface ChitChatServerOptions {
   db: string;
   synchronous?: "full" | "normal";
+  /** Flags for bun itself (e.g. --cpu-prof). */
+  bunFlags?: string[];
 }
 
 /** `bun src/server/main.ts --port 0 --db <db>`, with a leave grace long enough for any scenario. */
 export function startChitChat({
   db,
   synchronous = "full",
+  bunFlags = [],
 }: ChitChatServerOptions): Promise<BenchServer> {
-  return spawnListening(
-    serverArgs(db, ["--synchronous", synchronous, "--leave-grace-ms", "3600000"]),
-  );
+  return spawnListening([
+    ...bunFlags,
+    ...serverArgs(db, ["--synchronous", synchronous, "--leave-grace-ms", "3600000"]),
+  ]);
 }
 
 /** The bare grpc-js fan-out server (no clock, no store, no checks). */
-export function startBareGrpc(): Promise<BenchServer> {
-  return spawnListening(["bench/baselines/grpc-fanout-server.ts", "--port", "0"]);
+export function startBareGrpc(bunFlags: string[] = []): Promise<BenchServer> {
+  return spawnListening([...bunFlags, "bench/baselines/grpc-fanout-server.ts", "--port", "0"]);
 }

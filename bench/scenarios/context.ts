@@ -6,6 +6,8 @@ export interface BenchContext {
   sizes: Sizes;
   /** Processes the subscribers are spread over. */
   subWorkers: number;
+  /** Flags for `bun` when it starts a server process (the profiler). */
+  serverBunFlags: string[];
   /** A scratch folder for big logs, removed after the run. */
   scratch: string;
   record(figure: Figure): void;

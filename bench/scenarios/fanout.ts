@@ -8,6 +8,9 @@ interface FanoutRun {
   deliveredPerSec: number;
   ackedPerSec: number;
   serverCpu: number;
+  /** Server CPU microseconds per delivered event: steadier than rates on a shared machine. */
+  cpuUsPerEvent: number;
+  publisherCpu: number;
   workerCpu: number[];
 }
 
@@ -18,6 +21,7 @@ async function runOnce(
   messages: number,
 ): Promise<FanoutRun | undefined> {
   await using rig = await startRig({
+    bunFlags: ctx.serverBunFlags,
     target,
     subscribers,
     subWorkers: ctx.subWorkers,
@@ -26,7 +30,7 @@ async function runOnce(
   await rig.reset();
   const pub = await rig.pub.call("flood", { count: messages, inflight: ctx.sizes.fanoutInflight });
   const d = await rig.expect(messages, ctx.sizes.deliveryTimeoutMs);
-  const serverCpu = rig.serverCpu();
+  const cpu = rig.serverCpu();
   const problem =
     pub.failed > 0 ? `${pub.failed} publishes failed: ${pub.firstError}` : incomplete(d, messages);
   if (problem) {
@@ -36,7 +40,9 @@ async function runOnce(
   return {
     deliveredPerSec: (d.delivered * 1000) / (d.lastAt - pub.startAt),
     ackedPerSec: pub.perSecond,
-    serverCpu,
+    serverCpu: cpu.share,
+    cpuUsPerEvent: (cpu.seconds * 1e6) / d.delivered,
+    publisherCpu: pub.cpu,
     workerCpu: d.workerCpu,
   };
 }
@@ -56,7 +62,7 @@ export async function fanout(ctx: BenchContext): Promise<void> {
       unit: "/s",
       baseline: { name: "bare grpc-js", value: bare.deliveredPerSec },
       ratio: ratio(chat.deliveredPerSec, bare.deliveredPerSec),
-      notes: `${cpuNote("server cpu", [chat.serverCpu])} (bare ${Math.round(bare.serverCpu * 100)}%); ${cpuNote("subscriber workers", chat.workerCpu)}`,
+      notes: `${cpuNote("server cpu", [chat.serverCpu])} (bare ${Math.round(bare.serverCpu * 100)}%); ${cpuNote("subscriber workers", chat.workerCpu)}; ${cpuNote("publisher", [chat.publisherCpu])}`,
     });
     ctx.record({
       scenario: "1 fan-out",
@@ -66,6 +72,15 @@ export async function fanout(ctx: BenchContext): Promise<void> {
       unit: "/s",
       baseline: { name: "bare grpc-js", value: bare.ackedPerSec },
       ratio: ratio(chat.ackedPerSec, bare.ackedPerSec),
+    });
+    ctx.record({
+      scenario: "1 fan-out",
+      case: label,
+      figure: "server CPU per event",
+      value: chat.cpuUsPerEvent,
+      unit: "µs",
+      baseline: { name: "bare grpc-js", value: bare.cpuUsPerEvent },
+      ratio: ratio(chat.cpuUsPerEvent, bare.cpuUsPerEvent),
     });
   }
 }

@@ -23,6 +23,7 @@ async function runOnce(
   subscribers: number,
 ): Promise<LatencyRun | undefined> {
   await using rig = await startRig({
+    bunFlags: ctx.serverBunFlags,
     target,
     subscribers,
     subWorkers: ctx.subWorkers,
@@ -32,7 +33,7 @@ async function runOnce(
   await rig.reset(true);
   const pub = await rig.pub.call("paced", { rate, durationMs: ctx.sizes.latencyMs });
   const d = await rig.expect(pub.sent, ctx.sizes.deliveryTimeoutMs);
-  const serverCpu = rig.serverCpu();
+  const serverCpu = rig.serverCpu().share;
   const problem =
     pub.failed > 0 ? `${pub.failed} publishes failed: ${pub.firstError}` : incomplete(d, pub.sent);
   if (problem) {

@@ -20,8 +20,14 @@ async function settledRss(pid: number): Promise<number> {
   return readings[readings.length - 1] as number;
 }
 
-async function rssWith(target: Target, subscribers: number, subWorkers: number): Promise<number> {
-  await using rig = await startRig({ target, subscribers, subWorkers, publishers: 0 });
+async function rssWith(ctx: BenchContext, target: Target, subscribers: number): Promise<number> {
+  await using rig = await startRig({
+    bunFlags: ctx.serverBunFlags,
+    target,
+    subscribers,
+    subWorkers: ctx.subWorkers,
+    publishers: 0,
+  });
   return await settledRss(rig.server.pid);
 }
 
@@ -30,7 +36,7 @@ export async function memory(ctx: BenchContext): Promise<void> {
   for (const target of ["chitchat", "bare"] as const) {
     for (const n of ctx.sizes.memory) {
       ctx.progress(`memory: ${target}, ${n} idle subscribers`);
-      rss.set(`${target} ${n}`, await rssWith(target, n, ctx.subWorkers));
+      rss.set(`${target} ${n}`, await rssWith(ctx, target, n));
     }
   }
   const mb = (bytes: number) => bytes / 2 ** 20;

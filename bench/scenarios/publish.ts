@@ -11,8 +11,12 @@ async function publishRate(
   target: Target,
   inflight: number,
   synchronous: "full" | "normal",
-): Promise<{ perSecond: number; serverCpu: number } | undefined> {
+): Promise<
+  | { perSecond: number; serverCpu: number; cpuUsPerPublish: number; publisherCpu: number }
+  | undefined
+> {
   await using rig = await startRig({
+    bunFlags: ctx.serverBunFlags,
     target,
     subscribers: 0,
     subWorkers: 0,
@@ -22,12 +26,17 @@ async function publishRate(
   });
   await rig.reset();
   const pub = await rig.pub.call("flood", { durationMs: ctx.sizes.publishMs, inflight });
-  const serverCpu = rig.serverCpu();
+  const cpu = rig.serverCpu();
   if (pub.failed > 0) {
     ctx.fail(`publish ${target} ${inflight} in flight: ${pub.failed} failed: ${pub.firstError}`);
     return undefined;
   }
-  return { perSecond: pub.perSecond, serverCpu };
+  return {
+    publisherCpu: pub.cpu,
+    perSecond: pub.perSecond,
+    serverCpu: cpu.share,
+    cpuUsPerPublish: (cpu.seconds * 1e6) / pub.acked,
+  };
 }
 
 export async function publish(ctx: BenchContext): Promise<void> {
@@ -61,7 +70,7 @@ export async function publish(ctx: BenchContext): Promise<void> {
         unit: "/s",
         baseline: { name: "store off (bare grpc-js)", value: storeOff },
         ratio: ratio(chat.perSecond, storeOff),
-        notes: `${cpuNote("server cpu", [chat.serverCpu])}; ${(chat.perSecond / sqlite.singleRow).toFixed(2)}× bare single-row SQLite`,
+        notes: `${cpuNote("server cpu", [chat.serverCpu])}, ${Math.round(chat.cpuUsPerPublish)} µs per publish; ${cpuNote("publisher", [chat.publisherCpu])}; ${(chat.perSecond / sqlite.singleRow).toFixed(2)}× bare single-row SQLite`,
       });
     }
   }

@@ -43,6 +43,7 @@ export async function replay(ctx: BenchContext): Promise<void> {
       let serverCpu: number;
       {
         await using rig = await startRig({
+          bunFlags: ctx.serverBunFlags,
           target: "chitchat",
           db,
           subscribers: 1,
@@ -51,7 +52,7 @@ export async function replay(ctx: BenchContext): Promise<void> {
           since: 0,
         });
         const d = await rig.expect(messages, ctx.sizes.deliveryTimeoutMs);
-        serverCpu = rig.serverCpu();
+        serverCpu = rig.serverCpu().share;
         const problem = incomplete(d, messages);
         if (problem) {
           ctx.fail(`replay ${label}: ${problem}`);

@@ -51,6 +51,12 @@ function tallied(tally: Tally, promise: Promise<unknown>): Promise<void> {
   );
 }
 
+/** This process's CPU since `start`, as a share of one core over `wallMs`. */
+function cpuShare(start: NodeJS.CpuUsage, wallMs: number): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / wallMs;
+}
+
 const api = {
   /** Joins `count` publishing participants (one connection shared, like one busy client). */
   async join({ address, count }: { address: string; count: number }) {
@@ -70,6 +76,7 @@ const api = {
     inflight: number;
   }) {
     const tally: Tally = { acked: 0, failed: 0, firstError: undefined };
+    const cpuStart = process.cpuUsage();
     const startAt = nowMs();
     const deadline = startAt + durationMs;
     let started = 0;
@@ -81,12 +88,19 @@ const api = {
     };
     await Promise.all(Array.from({ length: inflight }, lane));
     const endAt = nowMs();
-    return { ...tally, startAt, endAt, perSecond: (tally.acked * 1000) / (endAt - startAt) };
+    return {
+      ...tally,
+      startAt,
+      endAt,
+      perSecond: (tally.acked * 1000) / (endAt - startAt),
+      cpu: cpuShare(cpuStart, endAt - startAt),
+    };
   },
 
   /** Sends `rate` messages per second for `durationMs`, then waits for every ack. */
   async paced({ rate, durationMs }: { rate: number; durationMs: number }) {
     const tally: Tally = { acked: 0, failed: 0, firstError: undefined };
+    const cpuStart = process.cpuUsage();
     const total = Math.round((rate * durationMs) / 1000);
     const startAt = nowMs();
     const acks: Promise<void>[] = [];
@@ -106,7 +120,9 @@ const api = {
     }
     const sendEndAt = nowMs();
     await Promise.all(acks);
-    return { ...tally, sent: issued, startAt, sendEndAt, endAt: nowMs(), maxBehind };
+    const endAt = nowMs();
+    const cpu = cpuShare(cpuStart, endAt - startAt);
+    return { ...tally, sent: issued, startAt, sendEndAt, endAt, maxBehind, cpu };
   },
 
   close() {

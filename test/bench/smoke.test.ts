@@ -39,6 +39,7 @@ test("bun run bench --size tiny delivers every event and writes its JSON", async
   ).toEqual([
     "1 fan-out: delivered events/s",
     "1 fan-out: acked publishes/s",
+    "1 fan-out: server CPU per event",
     "2 latency: publish→deliver p50",
     "2 latency: publish→deliver p99",
     "2 latency: publish→deliver p999",
