@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
+import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
 import { createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { createChatService } from "./service.ts";
@@ -39,7 +40,7 @@ export function createChatServer({
   const service = createChatService({ hub, logger: logger.child("grpc") });
   const grpcServer = new grpc.Server();
   grpcServer.addService(
-    guardService(loadChitChat().ChitChat.service, SERVICE_NAME),
+    passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
     service as unknown as grpc.UntypedServiceImplementation,
   );
   let stopped: Promise<void> | undefined;

@@ -1,7 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
-import { WIRE_KIND } from "../protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   Broadcast,
@@ -11,7 +10,7 @@ import type {
   PublishAck,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { LogEvent } from "../store/event-log.ts";
+import { broadcastBytes } from "./broadcast-bytes.ts";
 import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
@@ -22,20 +21,6 @@ import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 export interface ChatServiceOptions {
   hub: Hub;
   logger: Logger;
-}
-
-/** The proto view of a stored event. */
-export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
-  return {
-    seq: event.seq,
-    logicalTime: event.logicalTime,
-    kind: WIRE_KIND[event.kind],
-    participantId: event.participantId,
-    name: event.name,
-    content: event.content,
-    sentAtMs: event.sentAtMs,
-    replayed,
-  };
 }
 
 const invalid = (message: string) => new ChatError("invalid_argument", message);
@@ -140,7 +125,9 @@ export function createChatService({ hub, logger }: ChatServiceOptions): ChitChat
         hub.checkLogId(request.logId);
         const participant = authenticate(hub, call, request.participantId);
         const sink: EventSink = {
-          write: (event, replayed) => call.write(toBroadcast(event, replayed)),
+          // Already-encoded bytes: server.ts passes them through (see broadcast-bytes.ts).
+          write: (event, replayed) =>
+            call.write(broadcastBytes(event, replayed) as unknown as Broadcast),
           onDrain: (listener) => call.on("drain", listener),
           end: () => call.end(),
           fail: (error) => call.emit("error", toServiceError(error, logger)),
