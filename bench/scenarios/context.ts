@@ -1,4 +1,5 @@
 import type { Figure } from "../lib/report.ts";
+import { type Rig, type RigOptions, startRig } from "../lib/rig.ts";
 import type { Sizes } from "../sizes.ts";
 
 /** What a scenario gets from the orchestrator. */
@@ -27,4 +28,12 @@ export function ratio(value: number, baseline: number): number | undefined {
 /** "12% / 85%" — CPU shares of one core, for notes. */
 export function cpuNote(label: string, shares: readonly number[]): string {
   return `${label} ${shares.map((s) => `${Math.round(s * 100)}%`).join("/")}`;
+}
+
+/** A rig with this run's server flags and subscriber spread. */
+export function rigFor(
+  ctx: BenchContext,
+  options: Omit<RigOptions, "bunFlags" | "subWorkers"> & { subWorkers?: number },
+): Promise<Rig> {
+  return startRig({ bunFlags: ctx.serverBunFlags, subWorkers: ctx.subWorkers, ...options });
 }

@@ -1,8 +1,8 @@
 // Scenario 1: fan-out at full speed. One publisher floods N messages; every
 // subscriber must get all of them. Delivered events/s = N × subscribers over
 // the time from the first publish to the last delivery.
-import { incomplete, startRig, type Target } from "../lib/rig.ts";
-import { type BenchContext, cpuNote, ratio } from "./context.ts";
+import { incomplete, type Target } from "../lib/rig.ts";
+import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 
 interface FanoutRun {
   deliveredPerSec: number;
@@ -20,11 +20,9 @@ async function runOnce(
   subscribers: number,
   messages: number,
 ): Promise<FanoutRun | undefined> {
-  await using rig = await startRig({
-    bunFlags: ctx.serverBunFlags,
+  await using rig = await rigFor(ctx, {
     target,
     subscribers,
-    subWorkers: ctx.subWorkers,
     publishers: 1,
   });
   await rig.reset();

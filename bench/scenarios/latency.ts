@@ -2,9 +2,9 @@
 // writes its send time into each message; subscribers subtract it from their
 // receive time (one clock: every process runs on this machine). Every message
 // must reach every subscriber.
-import { incomplete, startRig, type Target } from "../lib/rig.ts";
+import { incomplete, type Target } from "../lib/rig.ts";
 import { quantiles } from "../lib/stats.ts";
-import { type BenchContext, cpuNote, ratio } from "./context.ts";
+import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 
 interface LatencyRun {
   p50: number;
@@ -22,11 +22,9 @@ async function runOnce(
   rate: number,
   subscribers: number,
 ): Promise<LatencyRun | undefined> {
-  await using rig = await startRig({
-    bunFlags: ctx.serverBunFlags,
+  await using rig = await rigFor(ctx, {
     target,
     subscribers,
-    subWorkers: ctx.subWorkers,
     publishers: 1,
     recordLatency: true,
   });

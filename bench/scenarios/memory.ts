@@ -4,8 +4,8 @@
 // server holding the same streams is the baseline: what the connections and
 // streams themselves cost.
 import { rssBytes } from "../lib/proc-stats.ts";
-import { startRig, type Target } from "../lib/rig.ts";
-import { type BenchContext, ratio } from "./context.ts";
+import type { Target } from "../lib/rig.ts";
+import { type BenchContext, ratio, rigFor } from "./context.ts";
 
 /** RSS once four readings 250 ms apart agree within 1% (or after 15 s). */
 async function settledRss(pid: number): Promise<number> {
@@ -21,11 +21,9 @@ async function settledRss(pid: number): Promise<number> {
 }
 
 async function rssWith(ctx: BenchContext, target: Target, subscribers: number): Promise<number> {
-  await using rig = await startRig({
-    bunFlags: ctx.serverBunFlags,
+  await using rig = await rigFor(ctx, {
     target,
     subscribers,
-    subWorkers: ctx.subWorkers,
     publishers: 0,
   });
   return await settledRss(rig.server.pid);

@@ -3,8 +3,8 @@
 // harness against the bare grpc-js server is "the store switched off"; bare
 // SQLite appends in the same synchronous mode are the store's own limit.
 import { measureSqliteAppend } from "../baselines/sqlite-append.ts";
-import { startRig, type Target } from "../lib/rig.ts";
-import { type BenchContext, cpuNote, ratio } from "./context.ts";
+import type { Target } from "../lib/rig.ts";
+import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 
 async function publishRate(
   ctx: BenchContext,
@@ -15,8 +15,7 @@ async function publishRate(
   | { perSecond: number; serverCpu: number; cpuUsPerPublish: number; publisherCpu: number }
   | undefined
 > {
-  await using rig = await startRig({
-    bunFlags: ctx.serverBunFlags,
+  await using rig = await rigFor(ctx, {
     target,
     subscribers: 0,
     subWorkers: 0,

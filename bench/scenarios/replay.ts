@@ -7,8 +7,8 @@ import { openEventLog } from "../../src/store/open.ts";
 import { copyOfFilledLog } from "../lib/big-logs.ts";
 import { nowMs } from "../lib/clock.ts";
 import { messagesIn } from "../lib/fill-log.ts";
-import { incomplete, startRig } from "../lib/rig.ts";
-import { type BenchContext, cpuNote, ratio } from "./context.ts";
+import { incomplete } from "../lib/rig.ts";
+import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 
 /** The hub's replay page size (createHub's default). */
 const PAGE = 256;
@@ -42,8 +42,7 @@ export async function replay(ctx: BenchContext): Promise<void> {
       let subscriberCpu: number[];
       let serverCpu: number;
       {
-        await using rig = await startRig({
-          bunFlags: ctx.serverBunFlags,
+        await using rig = await rigFor(ctx, {
           target: "chitchat",
           db,
           subscribers: 1,
