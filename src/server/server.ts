@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
+import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
 import { createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
@@ -85,7 +86,7 @@ export function createChatServer({
   const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
-    guardService(loadChitChat().ChitChat.service, SERVICE_NAME),
+    passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
     service as unknown as grpc.UntypedServiceImplementation,
   );
   let stopped: Promise<void> | undefined;

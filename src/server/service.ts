@@ -1,7 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
-import { WIRE_KIND } from "../protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   Broadcast,
@@ -11,7 +10,8 @@ import type {
   PublishAck,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { LogEvent, LogTop } from "../store/event-log.ts";
+import type { LogTop } from "../store/event-log.ts";
+import { broadcastBytes } from "./broadcast-bytes.ts";
 import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
@@ -24,20 +24,6 @@ export interface ChatServiceOptions {
   hub: Hub;
   logger: Logger;
   metrics: ChatMetrics;
-}
-
-/** The proto view of a stored event. */
-export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
-  return {
-    seq: event.seq,
-    logicalTime: event.logicalTime,
-    kind: WIRE_KIND[event.kind],
-    participantId: event.participantId,
-    name: event.name,
-    content: event.content,
-    sentAtMs: event.sentAtMs,
-    replayed,
-  };
 }
 
 /** A heartbeat: not an event, just the log's top (see EVENT_KIND_HEARTBEAT in the .proto). */
@@ -166,9 +152,10 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
         hub.checkLogId(request.logId);
         const participant = authenticate(hub, call, request.participantId);
         const sink: EventSink = {
+          // Already-encoded bytes: server.ts passes them through (see broadcast-bytes.ts).
           write: (event, replayed) => {
             if (replayed) metrics.eventReplayed();
-            return call.write(toBroadcast(event, replayed));
+            return call.write(broadcastBytes(event, replayed) as unknown as Broadcast);
           },
           heartbeat: (top) => call.write(heartbeatBroadcast(top)),
           onDrain: (listener) => call.on("drain", listener),

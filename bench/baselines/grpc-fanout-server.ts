@@ -1,0 +1,76 @@
+// The bare grpc-js baseline: the same service and .proto as ChitChat, with no
+// clock, no store and no checks. Publish writes the Broadcast to every open
+// Subscribe stream (grpc-js encodes it for each one) and acks at once.
+// `bun bench/baselines/grpc-fanout-server.ts --port 0` logs `listening address=…`.
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { type Broadcast, type ChitChatHandlers, loadChitChat } from "../../src/protocol/proto.ts";
+
+const { values } = parseArgs({ options: { port: { type: "string", default: "0" } } });
+
+const streams = new Set<grpc.ServerWritableStream<unknown, Broadcast>>();
+const names = new Map<string, string>();
+let seq = 0;
+
+const handlers: ChitChatHandlers = {
+  Join(call, callback) {
+    seq += 1;
+    const participantId = `p${seq}`;
+    names.set(participantId, call.request.name);
+    callback(null, {
+      participantId,
+      name: call.request.name,
+      logicalTime: seq,
+      seq,
+      sessionToken: "bare",
+      logId: "bare",
+    });
+  },
+  Subscribe(call) {
+    call.sendMetadata(new grpc.Metadata());
+    streams.add(call);
+    const drop = () => streams.delete(call);
+    call.on("cancelled", drop);
+    call.on("close", drop);
+  },
+  Publish(call, callback) {
+    seq += 1;
+    const { participantId, content } = call.request;
+    const broadcast: Broadcast = {
+      seq,
+      logicalTime: seq,
+      kind: "EVENT_KIND_MESSAGE",
+      participantId,
+      name: names.get(participantId) ?? "",
+      content,
+      sentAtMs: Date.now(),
+      replayed: false,
+    };
+    for (const stream of streams) stream.write(broadcast);
+    callback(null, { logicalTime: seq, seq });
+  },
+  Leave(_call, callback) {
+    seq += 1;
+    callback(null, { logicalTime: seq, seq });
+  },
+};
+
+const server = new grpc.Server();
+server.addService(loadChitChat().ChitChat.service, handlers as grpc.UntypedServiceImplementation);
+server.bindAsync(
+  `127.0.0.1:${values.port}`,
+  grpc.ServerCredentials.createInsecure(),
+  (error, port) => {
+    if (error) {
+      console.error(`bare grpc server: ${error.message}`);
+      process.exit(1);
+    }
+    console.log(`listening address=127.0.0.1:${port}`);
+  },
+);
+const stop = () => {
+  server.forceShutdown();
+  process.exit(0);
+};
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);

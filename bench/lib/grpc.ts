@@ -1,0 +1,56 @@
+// The gRPC client every bench worker uses: the project's generated client over
+// the same .proto, so ChitChat and the bare baseline see identical callers.
+import * as grpc from "@grpc/grpc-js";
+import { callMetadata } from "../../src/client/unary.ts";
+import {
+  type ChitChatClient,
+  type JoinAck__Output,
+  loadChitChat,
+} from "../../src/protocol/proto.ts";
+
+/**
+ * A client with its own connection. grpc-js would otherwise put every client
+ * for one address on one shared HTTP/2 connection, which is not what a
+ * thousand real subscribers (each its own process) look like to a server.
+ */
+export function ownConnection(address: string): ChitChatClient {
+  const Ctor = loadChitChat().ChitChat;
+  return new Ctor(address, grpc.credentials.createInsecure(), {
+    "grpc.use_local_subchannel_pool": 1,
+    "grpc.max_receive_message_length": 4 * 1024 * 1024,
+  });
+}
+
+/** A participant a worker joined, with the metadata its calls need. */
+export interface Member {
+  client: ChitChatClient;
+  ack: JoinAck__Output;
+  metadata: grpc.Metadata;
+}
+
+export function join(client: ChitChatClient, name: string): Promise<Member> {
+  return new Promise((resolve, reject) => {
+    client.Join({ name, logicalTime: 0 }, (error, ack) => {
+      if (error || !ack) reject(error ?? new Error("empty JoinAck"));
+      else resolve({ client, ack, metadata: callMetadata(ack.sessionToken) });
+    });
+  });
+}
+
+/** Runs `task(i)` for i = 0 … count - 1, at most `limit` at a time. */
+export async function inBatches<T>(
+  count: number,
+  limit: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  const lane = async () => {
+    while (next < count) {
+      const i = next++;
+      results[i] = await task(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  return results;
+}
