@@ -1,6 +1,10 @@
 import { type ClientReadableStream, type StatusObject, status } from "@grpc/grpc-js";
 import type { LamportClock } from "../protocol/lamport.ts";
-import type { Broadcast__Output, ChitChatClient } from "../protocol/proto.ts";
+import type {
+  Broadcast__Output,
+  BroadcastBatch__Output,
+  ChitChatClient,
+} from "../protocol/proto.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { type ChatEvent, fromBroadcast } from "./chat-event.ts";
 import type { DeliveryCursor } from "./delivery-cursor.ts";
@@ -51,13 +55,16 @@ export interface Subscription {
 const END_AFTER_STATUS_MS = 50;
 
 /**
- * Keeps one Subscribe stream open: resumes after breaks with jittered capped
- * exponential backoff, drops what was delivered before, and resubscribes on a
- * hole in `seq`. Every resume asks for events after the last delivered one.
+ * Keeps one SubscribeBatches stream open: resumes after breaks with jittered
+ * capped exponential backoff, drops what was delivered before, and
+ * resubscribes on a hole in `seq`. Every resume asks for events after the last
+ * delivered one. A server that answers UNIMPLEMENTED predates SubscribeBatches:
+ * the session then uses Subscribe (one event a message) from then on.
  */
 export function createSubscription(options: SubscriptionOptions): Subscription {
   const { client, cursor, clock } = options;
-  let stream: ClientReadableStream<Broadcast__Output> | undefined;
+  let stream: ClientReadableStream<unknown> | undefined;
+  let batches = true;
   // Events and statuses from a stream we abandoned carry an old generation and are ignored.
   let generation = 0;
   let attempt = 0;
@@ -76,10 +83,12 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
     const since = cursor.lastLogicalTime;
     const resumed = opened;
     opened = true;
-    const call = client.subscribe(
-      { participantId: options.participantId, since, logId: options.logId },
-      callMetadata(options.sessionToken),
-    );
+    const request = { participantId: options.participantId, since, logId: options.logId };
+    const metadata = callMetadata(options.sessionToken);
+    const call: ClientReadableStream<unknown> = batches
+      ? client.subscribeBatches(request, metadata)
+      : client.subscribe(request, metadata);
+    const usedBatches = batches;
     stream = call;
     let connected = false;
     const markConnected = () => {
@@ -94,10 +103,18 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
       if (final && gen === generation) streamEnded(final);
     };
     call.on("metadata", markConnected);
-    call.on("data", (broadcast: Broadcast__Output) => {
+    call.on("data", (data: unknown) => {
       if (gen !== generation) return;
       markConnected();
-      receive(broadcast);
+      if (!usedBatches) {
+        receive(data as Broadcast__Output);
+        return;
+      }
+      for (const broadcast of (data as BroadcastBatch__Output).events) {
+        // A hole mid-batch abandons the stream: the rest of the batch comes again.
+        if (gen !== generation) return;
+        receive(broadcast);
+      }
     });
     // The 'status' event carries the same information; without a listener 'error' would throw.
     call.on("error", () => {});
@@ -106,6 +123,16 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
       finish();
     });
     call.on("status", (s: StatusObject) => {
+      if (s.code === status.UNIMPLEMENTED && usedBatches && !connected && gen === generation) {
+        // An older server: ask again the old way, at once.
+        batches = false;
+        opened = resumed;
+        generation += 1;
+        stream = undefined;
+        streamGone();
+        open();
+        return;
+      }
       final = s;
       // Events pushed just before the status may still be buffered; 'end' comes after them.
       if (ended) finish();

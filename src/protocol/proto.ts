@@ -37,6 +37,10 @@ export function loadChitChat(): ChitChatPackage {
 }
 
 export type { Broadcast, Broadcast__Output } from "./generated/chitchat/v1/Broadcast.ts";
+export type {
+  BroadcastBatch,
+  BroadcastBatch__Output,
+} from "./generated/chitchat/v1/BroadcastBatch.ts";
 export type { ChitChatClient, ChitChatHandlers } from "./generated/chitchat/v1/ChitChat.ts";
 export type { EventKind__Output } from "./generated/chitchat/v1/EventKind.ts";
 export type { JoinAck, JoinAck__Output } from "./generated/chitchat/v1/JoinAck.ts";

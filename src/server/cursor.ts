@@ -7,7 +7,13 @@ import type { EventLog, LogEvent, LogTop } from "../store/event-log.ts";
  * once it has room again.
  */
 export interface EventSink {
-  write(event: LogEvent, replayed: boolean): boolean;
+  /**
+   * Writes consecutive events (never none), in one message where the stream
+   * allows (SubscribeBatches) or one by one (Subscribe). A live array the log's
+   * tail handed the cursor is passed on as that same array, so its encoding
+   * can be shared across streams.
+   */
+  write(events: readonly LogEvent[], replayed: boolean): boolean;
   /** Writes a heartbeat naming the log's top; same return value as `write`. */
   heartbeat(top: LogTop): boolean;
   onDrain(listener: () => void): void;
@@ -60,9 +66,6 @@ export class Cursor {
   #queueBytes = 0;
   /** Whether anything was written since the last heartbeat tick. */
   #wrote = false;
-  /** The page being replayed while catching up, and how far into it we are. */
-  #page: LogEvent[] = [];
-  #pageAt = 0;
 
   constructor(options: CursorOptions) {
     this.#o = options;
@@ -85,29 +88,31 @@ export class Cursor {
     this.#pump();
   }
 
-  /** Committed events, in seq order, from the log's tail. Ignored unless live. */
+  /**
+   * Committed events, in seq order, from the log's tail (one commit). Ignored
+   * unless live. A stream with room takes them all in one write; a full one
+   * queues them until it drains.
+   */
   push(events: readonly LogEvent[]): void {
+    if (this.#mode !== "live") return;
+    if (!this.#waitingDrain && this.#queue.length === 0) {
+      this.#deliver(events, false);
+      return;
+    }
     for (const event of events) {
-      // Delivering the subscriber's own LEAVE closes the cursor mid-batch.
-      if (this.#mode !== "live") return;
-      if (this.#waitingDrain || this.#queue.length > 0) {
-        const bytes = eventBytes(event);
-        if (
-          this.#queue.length >= this.#o.maxQueue ||
-          this.#queueBytes + bytes > this.#o.maxQueueBytes
-        ) {
-          // Too far behind: forget the queue and read from the log after drain.
-          this.#queue = [];
-          this.#queueBytes = 0;
-          this.#mode = "catching-up";
-          return;
-        }
-        this.#queue.push(event);
-        this.#queueBytes += bytes;
-      } else {
-        // A full stream still took this event; the rest of the batch is queued.
-        this.#deliver(event, false);
+      const bytes = eventBytes(event);
+      if (
+        this.#queue.length >= this.#o.maxQueue ||
+        this.#queueBytes + bytes > this.#o.maxQueueBytes
+      ) {
+        // Too far behind: forget the queue and read from the log after drain.
+        this.#queue = [];
+        this.#queueBytes = 0;
+        this.#mode = "catching-up";
+        return;
       }
+      this.#queue.push(event);
+      this.#queueBytes += bytes;
     }
   }
 
@@ -138,16 +143,24 @@ export class Cursor {
     this.#mode = "closed";
     this.#queue = [];
     this.#queueBytes = 0;
-    this.#page = [];
     this.#o.onClose(this);
   }
 
-  /** Writes one event; false when the cursor must stop (stream full or ended). */
-  #deliver(event: LogEvent, replayed: boolean): boolean {
-    this.#lastSeq = event.seq;
+  /**
+   * Writes consecutive events in one go; false when the cursor must stop
+   * (stream full or ended). The subscriber's own LEAVE is the last thing its
+   * stream gets: what follows it is not written, and the stream ends.
+   */
+  #deliver(events: readonly LogEvent[], replayed: boolean): boolean {
+    if (events.length === 0) return true;
+    const own = events.findIndex(
+      (e) => e.kind === "leave" && e.participantId === this.participantId,
+    );
+    const batch = own === -1 ? events : events.slice(0, own + 1);
+    this.#lastSeq = (batch[batch.length - 1] as LogEvent).seq;
     this.#wrote = true;
-    const room = this.#o.sink.write(event, replayed);
-    if (event.kind === "leave" && event.participantId === this.participantId) {
+    const room = this.#o.sink.write(batch, replayed);
+    if (own !== -1) {
       this.#close();
       this.#o.sink.end();
       return false;
@@ -159,23 +172,11 @@ export class Cursor {
   #pump(): void {
     const { log, pageSize } = this.#o;
     while (this.#mode === "catching-up" && !this.#waitingDrain) {
-      if (this.#pageAt >= this.#page.length) {
-        this.#page = log.readAfterSeq(this.#lastSeq, pageSize);
-        this.#pageAt = 0;
-      }
-      // A full stream stops us mid-page; the rest of the page waits for drain
-      // rather than being read again.
-      while (this.#pageAt < this.#page.length) {
-        const row = this.#page[this.#pageAt++] as LogEvent;
-        if (!this.#deliver(row, true)) return;
-      }
+      // A full stream still takes the whole page; the next one waits for drain.
+      if (!this.#deliver(log.readAfterSeq(this.#lastSeq, pageSize), true)) return;
       // Nothing async happens between this check and the switch, so the next
       // committed event reaches us through push(): the switch has no gap.
-      if (this.#lastSeq >= log.top().seq) {
-        this.#mode = "live";
-        this.#page = [];
-        this.#pageAt = 0;
-      }
+      if (this.#lastSeq >= log.top().seq) this.#mode = "live";
     }
   }
 
@@ -186,10 +187,10 @@ export class Cursor {
       this.#pump();
       return;
     }
-    while (this.#queue.length > 0) {
-      const event = this.#queue.shift() as LogEvent;
-      this.#queueBytes -= eventBytes(event);
-      if (!this.#deliver(event, false)) return;
-    }
+    // Everything queued while the stream was full goes out together.
+    const queued = this.#queue;
+    this.#queue = [];
+    this.#queueBytes = 0;
+    this.#deliver(queued, false);
   }
 }

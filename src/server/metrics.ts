@@ -27,7 +27,8 @@ export interface ChatMetrics {
   publishRejected(reason: string): void;
   /** Seconds from a publish arriving to its event being handed to every subscriber. */
   publishFannedOut(seconds: number): void;
-  eventReplayed(): void;
+  /** `count` events were sent from the log (catching up). */
+  eventReplayed(count: number): void;
   subscriberResumed(): void;
 }
 
@@ -124,7 +125,7 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     },
     publishRejected: (reason) => rejected.inc({ reason }),
     publishFannedOut: (seconds) => fanOutSeconds.observe(seconds),
-    eventReplayed: () => replayed.inc(),
+    eventReplayed: (count) => replayed.inc(count),
     subscriberResumed: () => resumes.inc(),
   };
 }

@@ -3,41 +3,26 @@ import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
-  Broadcast,
   ChitChatHandlers,
   JoinAck,
   LeaveAck,
   PublishAck,
+  SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { LogTop } from "../store/event-log.ts";
-import { broadcastBytes } from "./broadcast-bytes.ts";
 import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
+import { batchSink, broadcastSink } from "./stream-sinks.ts";
 import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 
 export interface ChatServiceOptions {
   hub: Hub;
   logger: Logger;
   metrics: ChatMetrics;
-}
-
-/** A heartbeat: not an event, just the log's top (see EVENT_KIND_HEARTBEAT in the .proto). */
-export function heartbeatBroadcast(top: LogTop): Broadcast {
-  return {
-    seq: top.seq,
-    logicalTime: top.logicalTime,
-    kind: "EVENT_KIND_HEARTBEAT",
-    participantId: "",
-    name: "",
-    content: "",
-    sentAtMs: 0,
-    replayed: false,
-  };
 }
 
 const invalid = (message: string) => new ChatError("invalid_argument", message);
@@ -100,6 +85,34 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
         );
     };
 
+  /** Subscribe and SubscribeBatches: the same checks and cursor, a different sink. */
+  const subscribe = (
+    call: grpc.ServerWritableStream<SubscribeRequest__Output, unknown>,
+    sink: EventSink,
+  ) => {
+    try {
+      if (hub.closing) throw new ChatError("unavailable", "server shutting down");
+      const request = wellFormed(call.request);
+      // A resume against a different log is refused first: the participant
+      // it names may not exist here at all.
+      hub.checkLogId(request.logId);
+      const participant = authenticate(hub, call, request.participantId);
+      // Headers now, so the client knows it is connected before the first event.
+      call.sendMetadata(new Metadata());
+      const cursor = hub.subscribe(
+        participant,
+        { since: request.since, logId: request.logId },
+        sink,
+      );
+      // A first stream starts before the participant's own JOIN; a resume starts after it.
+      if (request.since >= participant.joinedAt) metrics.subscriberResumed();
+      call.on("cancelled", () => cursor.detach());
+      call.on("close", () => cursor.detach());
+    } catch (error) {
+      call.emit("error", toServiceError(error, logger));
+    }
+  };
+
   return {
     Join: unary(async (request): Promise<JoinAck> => {
       const name = requireValue(checkName(request.name));
@@ -143,39 +156,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
       return { logicalTime: event.logicalTime, seq: event.seq };
     }),
 
-    Subscribe(call) {
-      try {
-        if (hub.closing) throw new ChatError("unavailable", "server shutting down");
-        const request = wellFormed(call.request);
-        // A resume against a different log is refused first: the participant
-        // it names may not exist here at all.
-        hub.checkLogId(request.logId);
-        const participant = authenticate(hub, call, request.participantId);
-        const sink: EventSink = {
-          // Already-encoded bytes: server.ts passes them through (see broadcast-bytes.ts).
-          write: (event, replayed) => {
-            if (replayed) metrics.eventReplayed();
-            return call.write(broadcastBytes(event, replayed) as unknown as Broadcast);
-          },
-          heartbeat: (top) => call.write(heartbeatBroadcast(top)),
-          onDrain: (listener) => call.on("drain", listener),
-          end: () => call.end(),
-          fail: (error) => call.emit("error", toServiceError(error, logger)),
-        };
-        // Headers now, so the client knows it is connected before the first event.
-        call.sendMetadata(new Metadata());
-        const cursor = hub.subscribe(
-          participant,
-          { since: request.since, logId: request.logId },
-          sink,
-        );
-        // A first stream starts before the participant's own JOIN; a resume starts after it.
-        if (request.since >= participant.joinedAt) metrics.subscriberResumed();
-        call.on("cancelled", () => cursor.detach());
-        call.on("close", () => cursor.detach());
-      } catch (error) {
-        call.emit("error", toServiceError(error, logger));
-      }
-    },
+    Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),
+    SubscribeBatches: (call) => subscribe(call, batchSink(call, { logger, metrics })),
   };
 }

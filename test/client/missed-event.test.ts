@@ -2,9 +2,12 @@
 // at the next heartbeat and resumes. The loss is real: a TCP proxy between the
 // client session and the server removes that event's gRPC message from the
 // HTTP/2 bytes, leaving connection and stream intact, so the client gets no hole
-// in seq to see (nothing follows the lost event) and no error.
+// in seq to see (nothing follows the lost event) and no error. The session
+// streams with SubscribeBatches, where one message can hold several events: the
+// test checks the message it drops holds the lost event alone, so exactly one
+// event is lost.
 import { afterEach, expect, test } from "bun:test";
-import { loadChitChat } from "../../src/protocol/proto.ts";
+import { type Broadcast__Output, loadChitChat } from "../../src/protocol/proto.ts";
 import { wholeLog } from "../support/events.ts";
 import { dropGrpcMessages } from "../support/h2-filter.ts";
 import { Harness } from "../support/harness.ts";
@@ -18,10 +21,10 @@ afterEach(() => h.dispose());
 const LOST = "the message the network lost";
 const HEARTBEAT_MS = 200;
 
-/** The kind of a Broadcast on the wire, or undefined for other messages (acks). */
-function broadcastKind(bytes: Buffer): string | undefined {
+/** The events of a BroadcastBatch on the wire, or undefined for other messages (acks). */
+function batchEvents(bytes: Buffer): Broadcast__Output[] | undefined {
   try {
-    return loadChitChat().ChitChat.service.Subscribe.responseDeserialize(bytes).kind;
+    return loadChitChat().ChitChat.service.SubscribeBatches.responseDeserialize(bytes).events;
   } catch {
     return undefined;
   }
@@ -31,13 +34,16 @@ test("a live event lost on the wire is noticed at the next heartbeat and deliver
   const server = await h.start({ heartbeatMs: HEARTBEAT_MS });
   let dropped = 0;
   let heartbeats = 0;
+  let droppedEvents: Broadcast__Output[] = [];
   const proxy = await h.proxy({
     target: server.address,
     serverToClient: () =>
       dropGrpcMessages((message) => {
-        if (broadcastKind(message) === "EVENT_KIND_HEARTBEAT") heartbeats += 1;
+        const events = batchEvents(message);
+        if (events?.[0]?.kind === "EVENT_KIND_HEARTBEAT") heartbeats += 1;
         if (dropped > 0 || !message.includes(LOST)) return false;
         dropped += 1;
+        droppedEvents = events ?? [];
         return true;
       }),
   });
@@ -59,6 +65,8 @@ test("a live event lost on the wire is noticed at the next heartbeat and deliver
     what: "the lost event to be delivered after a heartbeat",
   });
   expect(dropped).toBe(1);
+  // The lost message was a batch holding the lost event alone.
+  expect(droppedEvents.map((e) => e.seq)).toEqual([lost.seq]);
   const log = wholeLog(server);
   expect(seqs(a.events)).toEqual(range(me.seq, lost.seq));
   expect(a.events.map(({ replayed: _, ...e }) => e)).toEqual(log);

@@ -11,6 +11,7 @@ import {
 import { ChatError } from "../../src/protocol/errors.ts";
 import {
   type Broadcast,
+  type BroadcastBatch,
   type ChitChatHandlers,
   loadChitChat,
   type PublishAck,
@@ -20,10 +21,13 @@ import {
 import { waitFor } from "../support/wait.ts";
 
 type Stream = grpc.ServerWritableStream<SubscribeRequest__Output, Broadcast>;
+type BatchStream = grpc.ServerWritableStream<SubscribeRequest__Output, BroadcastBatch>;
 
 interface Script {
-  /** Runs for the n-th Subscribe (0-based). */
-  subscribe: (call: Stream, n: number) => void;
+  /** Runs for the n-th Subscribe (0-based); a server without SubscribeBatches. */
+  subscribe?: (call: Stream, n: number) => void;
+  /** Runs for the n-th SubscribeBatches (0-based); the server then has it. */
+  subscribeBatches?: (call: BatchStream, n: number) => void;
   /** Answers the n-th Publish (0-based). */
   publish?: (n: number) => grpc.ServiceError | PublishAck;
 }
@@ -58,7 +62,18 @@ async function scripted(script: Script) {
   const requests: { since: number; logId: string; auth: string }[] = [];
   const cancelled: number[] = [];
   const published: PublishRequest__Output[] = [];
-  const handlers: ChitChatHandlers = {
+  const record = (call: Stream | BatchStream) => {
+    const n = requests.length;
+    requests.push({
+      since: call.request.since,
+      logId: call.request.logId,
+      auth: String(call.metadata.get("authorization")[0]),
+    });
+    call.on("cancelled", () => cancelled.push(n));
+    return n;
+  };
+  const handlers: Pick<ChitChatHandlers, "Join" | "Publish" | "Leave" | "Subscribe"> &
+    Partial<Pick<ChitChatHandlers, "SubscribeBatches">> = {
     Join: (_call, callback) =>
       callback(null, {
         participantId: "p1",
@@ -76,16 +91,17 @@ async function scripted(script: Script) {
     },
     Leave: (_call, callback) => callback(null, { logicalTime: 100, seq: 100 }),
     Subscribe: (call: Stream) => {
-      const n = requests.length;
-      requests.push({
-        since: call.request.since,
-        logId: call.request.logId,
-        auth: String(call.metadata.get("authorization")[0]),
-      });
-      call.on("cancelled", () => cancelled.push(n));
-      script.subscribe(call, n);
+      const n = record(call);
+      if (script.subscribe) script.subscribe(call, n);
+      else call.emit("error", { code: grpc.status.INTERNAL, details: "the client used Subscribe" });
     },
   };
+  // Without a batch script the server is an older one: no SubscribeBatches
+  // (UNIMPLEMENTED), so the session falls back to Subscribe.
+  const { subscribeBatches } = script;
+  if (subscribeBatches) {
+    handlers.SubscribeBatches = (call: BatchStream) => subscribeBatches(call, record(call));
+  }
   const s = new grpc.Server();
   s.addService(loadChitChat().ChitChat.service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
@@ -137,6 +153,61 @@ describe("stream repair", () => {
     await waitFor(() => t.cancelled.includes(0), { what: "the gapped stream to be cancelled" });
     // The clock merged every time it received, gapped events included.
     expect(t.session.time).toBeGreaterThan(10);
+  });
+
+  test("an older server without SubscribeBatches is used through Subscribe, no retry shown", async () => {
+    const t = await scripted({ subscribe: (call) => call.write(event(1, JOIN_LT)) });
+    await waitFor(() => t.events.length === 1, { what: "the JOIN" });
+    expect(t.statuses).toEqual([{ type: "connected", since: JOIN_LT - 1, resumed: false }]);
+    expect(t.requests).toHaveLength(1);
+  });
+
+  test("a batch's events go through the same checks: a hole mid-batch resumes, the rest is dropped", async () => {
+    const t = await scripted({
+      subscribeBatches(call, n) {
+        if (n === 0) {
+          // seq 3 is missing; 4 and 5 come after the hole in the same batch.
+          call.write({ events: [event(1, JOIN_LT), event(2, 5), event(4, 10), event(5, 11)] });
+        } else {
+          // 2 was delivered already: dropped as a duplicate, the rest delivered once.
+          call.write({ events: [event(2, 5), event(3, 9)] });
+          call.write({ events: [event(4, 10), event(5, 11)] });
+        }
+      },
+    });
+    await waitFor(() => t.events.some((e) => e.seq === 5), { what: "seq 5" });
+    expect(t.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(t.requests.map((r) => r.since)).toEqual([JOIN_LT - 1, 5]);
+    expect(t.statuses).toEqual([
+      { type: "connected", since: JOIN_LT - 1, resumed: false },
+      { type: "gap", expectedSeq: 3, receivedSeq: 4, since: 5 },
+      { type: "connected", since: 5, resumed: true },
+    ]);
+    await waitFor(() => t.cancelled.includes(0), { what: "the gapped stream to be cancelled" });
+  });
+
+  test("a heartbeat batch past the last delivered event resumes the stream", async () => {
+    const heartbeat: Broadcast = {
+      ...event(2, 5, ""),
+      kind: "EVENT_KIND_HEARTBEAT",
+      participantId: "",
+      name: "",
+      sentAtMs: 0,
+    };
+    const t = await scripted({
+      subscribeBatches(call, n) {
+        if (n === 0) {
+          call.write({ events: [event(1, JOIN_LT)] });
+          call.write({ events: [heartbeat] });
+        } else {
+          call.write({ events: [event(2, 5)] });
+        }
+      },
+    });
+    await waitFor(() => t.events.some((e) => e.seq === 2), { what: "seq 2" });
+    expect(t.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(t.statuses).toContainEqual({ type: "behind", lastSeq: 1, topSeq: 2, since: JOIN_LT });
+    expect(t.requests.map((r) => r.since)).toEqual([JOIN_LT - 1, JOIN_LT]);
   });
 
   test("the first event must be our JOIN when we subscribe from it", async () => {

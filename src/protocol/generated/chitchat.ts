@@ -2,6 +2,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
 import type { Broadcast as _chitchat_v1_Broadcast, Broadcast__Output as _chitchat_v1_Broadcast__Output } from './chitchat/v1/Broadcast';
+import type { BroadcastBatch as _chitchat_v1_BroadcastBatch, BroadcastBatch__Output as _chitchat_v1_BroadcastBatch__Output } from './chitchat/v1/BroadcastBatch';
 import type { ChitChatClient as _chitchat_v1_ChitChatClient, ChitChatDefinition as _chitchat_v1_ChitChatDefinition } from './chitchat/v1/ChitChat';
 import type { JoinAck as _chitchat_v1_JoinAck, JoinAck__Output as _chitchat_v1_JoinAck__Output } from './chitchat/v1/JoinAck';
 import type { JoinRequest as _chitchat_v1_JoinRequest, JoinRequest__Output as _chitchat_v1_JoinRequest__Output } from './chitchat/v1/JoinRequest';
@@ -19,6 +20,7 @@ export interface ProtoGrpcType {
   chitchat: {
     v1: {
       Broadcast: MessageTypeDefinition<_chitchat_v1_Broadcast, _chitchat_v1_Broadcast__Output>
+      BroadcastBatch: MessageTypeDefinition<_chitchat_v1_BroadcastBatch, _chitchat_v1_BroadcastBatch__Output>
       ChitChat: SubtypeConstructor<typeof grpc.Client, _chitchat_v1_ChitChatClient> & { service: _chitchat_v1_ChitChatDefinition }
       EventKind: EnumTypeDefinition
       JoinAck: MessageTypeDefinition<_chitchat_v1_JoinAck, _chitchat_v1_JoinAck__Output>

@@ -3,6 +3,7 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { Broadcast as _chitchat_v1_Broadcast, Broadcast__Output as _chitchat_v1_Broadcast__Output } from '../../chitchat/v1/Broadcast';
+import type { BroadcastBatch as _chitchat_v1_BroadcastBatch, BroadcastBatch__Output as _chitchat_v1_BroadcastBatch__Output } from '../../chitchat/v1/BroadcastBatch';
 import type { JoinAck as _chitchat_v1_JoinAck, JoinAck__Output as _chitchat_v1_JoinAck__Output } from '../../chitchat/v1/JoinAck';
 import type { JoinRequest as _chitchat_v1_JoinRequest, JoinRequest__Output as _chitchat_v1_JoinRequest__Output } from '../../chitchat/v1/JoinRequest';
 import type { LeaveAck as _chitchat_v1_LeaveAck, LeaveAck__Output as _chitchat_v1_LeaveAck__Output } from '../../chitchat/v1/LeaveAck';
@@ -78,6 +79,33 @@ export interface ChitChatClient extends grpc.Client {
   subscribe(argument: _chitchat_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
   subscribe(argument: _chitchat_v1_SubscribeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_Broadcast__Output>;
   
+  /**
+   * The same stream as Subscribe, several events to a message: the same
+   * request, authentication, replay, live events, heartbeats, presence and
+   * statuses (a newer Subscribe or SubscribeBatches for the participant
+   * replaces it with ABORTED; the leaver's stream ends OK after its LEAVE;
+   * shutdown ends it UNAVAILABLE). Only the framing differs: while catching up
+   * a message holds a page read from the log, while live it holds the events
+   * of one commit (several when publishes arrive together), so a busy stream
+   * costs far fewer messages. Clients should prefer it; a server that answers
+   * UNIMPLEMENTED predates it, and Subscribe is the fallback.
+   */
+  SubscribeBatches(argument: _chitchat_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_BroadcastBatch__Output>;
+  SubscribeBatches(argument: _chitchat_v1_SubscribeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_BroadcastBatch__Output>;
+  /**
+   * The same stream as Subscribe, several events to a message: the same
+   * request, authentication, replay, live events, heartbeats, presence and
+   * statuses (a newer Subscribe or SubscribeBatches for the participant
+   * replaces it with ABORTED; the leaver's stream ends OK after its LEAVE;
+   * shutdown ends it UNAVAILABLE). Only the framing differs: while catching up
+   * a message holds a page read from the log, while live it holds the events
+   * of one commit (several when publishes arrive together), so a busy stream
+   * costs far fewer messages. Clients should prefer it; a server that answers
+   * UNIMPLEMENTED predates it, and Subscribe is the fallback.
+   */
+  subscribeBatches(argument: _chitchat_v1_SubscribeRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_BroadcastBatch__Output>;
+  subscribeBatches(argument: _chitchat_v1_SubscribeRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_chitchat_v1_BroadcastBatch__Output>;
+  
 }
 
 export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
@@ -106,6 +134,19 @@ export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
    */
   Subscribe: grpc.handleServerStreamingCall<_chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast>;
   
+  /**
+   * The same stream as Subscribe, several events to a message: the same
+   * request, authentication, replay, live events, heartbeats, presence and
+   * statuses (a newer Subscribe or SubscribeBatches for the participant
+   * replaces it with ABORTED; the leaver's stream ends OK after its LEAVE;
+   * shutdown ends it UNAVAILABLE). Only the framing differs: while catching up
+   * a message holds a page read from the log, while live it holds the events
+   * of one commit (several when publishes arrive together), so a busy stream
+   * costs far fewer messages. Clients should prefer it; a server that answers
+   * UNIMPLEMENTED predates it, and Subscribe is the fallback.
+   */
+  SubscribeBatches: grpc.handleServerStreamingCall<_chitchat_v1_SubscribeRequest__Output, _chitchat_v1_BroadcastBatch>;
+  
 }
 
 export interface ChitChatDefinition extends grpc.ServiceDefinition {
@@ -113,4 +154,5 @@ export interface ChitChatDefinition extends grpc.ServiceDefinition {
   Leave: MethodDefinition<_chitchat_v1_LeaveRequest, _chitchat_v1_LeaveAck, _chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck__Output>
   Publish: MethodDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishAck, _chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck__Output>
   Subscribe: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_Broadcast, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast__Output>
+  SubscribeBatches: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_BroadcastBatch, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_BroadcastBatch__Output>
 }

@@ -23,8 +23,9 @@ export const EventKind = {
   EVENT_KIND_LEAVE: 'EVENT_KIND_LEAVE',
   /**
    * Not an event: never stored, never shown, never logged. The server writes
-   * one on a Subscribe stream that is live and wrote nothing for a whole
-   * heartbeat interval (server flag --heartbeat-ms, default 5 s; 0 = none).
+   * one on a Subscribe (or SubscribeBatches) stream that is live and wrote
+   * nothing for a whole heartbeat interval (server flag --heartbeat-ms,
+   * default 5 s; 0 = none).
    * Its `seq` and `logical_time` are those of the newest event in the log;
    * every other field is empty and `replayed` is false. A subscriber whose last
    * delivered event is behind that seq (or logical time) silently missed
@@ -61,8 +62,9 @@ export type EventKind =
   | 3
   /**
    * Not an event: never stored, never shown, never logged. The server writes
-   * one on a Subscribe stream that is live and wrote nothing for a whole
-   * heartbeat interval (server flag --heartbeat-ms, default 5 s; 0 = none).
+   * one on a Subscribe (or SubscribeBatches) stream that is live and wrote
+   * nothing for a whole heartbeat interval (server flag --heartbeat-ms,
+   * default 5 s; 0 = none).
    * Its `seq` and `logical_time` are those of the newest event in the log;
    * every other field is empty and `replayed` is false. A subscriber whose last
    * delivered event is behind that seq (or logical time) silently missed
