@@ -113,7 +113,12 @@ export async function startRig({
     const after =
       since ?? Math.max(published.maxLogicalTime, ...joined.map((j) => j.maxLogicalTime));
     subscribedAt = nowMs();
-    await Promise.all(subs.map((s) => s.worker.call("subscribe", { since: after, recordLatency })));
+    // ChitChat's subscribers use SubscribeBatches, as its client does; the bare
+    // baseline has only Subscribe.
+    const batches = target === "chitchat";
+    await Promise.all(
+      subs.map((s) => s.worker.call("subscribe", { since: after, recordLatency, batches })),
+    );
   } catch (error) {
     await stop();
     throw error;

@@ -1,16 +1,18 @@
-// A worker holding many Subscribe streams: it joins participants, opens their
+// A worker holding many event streams: it joins participants, opens their
 // streams, counts the MESSAGE events each receives, checks `seq` for holes and
 // duplicates, and (optionally) records publish→deliver latency from the send
-// time the publisher put at the start of each message.
+// time the publisher put at the start of each message. Against ChitChat it
+// uses SubscribeBatches, as the real client does; against the bare baseline,
+// Subscribe (one message per event).
 import type * as grpc from "@grpc/grpc-js";
-import type { Broadcast__Output } from "../../src/protocol/proto.ts";
+import type { Broadcast__Output, BroadcastBatch__Output } from "../../src/protocol/proto.ts";
 import { waitFor } from "../../test/support/wait.ts";
 import { nowMs } from "../lib/clock.ts";
 import { inBatches, join, type Member, ownConnection } from "../lib/grpc.ts";
 import { serveWorker } from "../lib/worker.ts";
 
 interface Stream {
-  call: grpc.ClientReadableStream<Broadcast__Output>;
+  call: grpc.ClientReadableStream<unknown>;
   connected: boolean;
   messages: number;
   lastSeq: number;
@@ -57,14 +59,25 @@ const api = {
     return { maxLogicalTime: Math.max(0, ...members.map((m) => m.ack.logicalTime)) };
   },
 
-  /** Opens every member's stream after `since`; resolves once all have their headers. */
-  async subscribe({ since, recordLatency }: { since: number; recordLatency: boolean }) {
+  /**
+   * Opens every member's stream after `since` (SubscribeBatches when `batches`);
+   * resolves once all have their headers.
+   */
+  async subscribe({
+    since,
+    recordLatency,
+    batches,
+  }: {
+    since: number;
+    recordLatency: boolean;
+    batches: boolean;
+  }) {
     resetCounters(recordLatency);
     streams = members.map((m) => {
-      const call = m.client.Subscribe(
-        { participantId: m.ack.participantId, since, logId: m.ack.logId },
-        m.metadata,
-      );
+      const request = { participantId: m.ack.participantId, since, logId: m.ack.logId };
+      const call: grpc.ClientReadableStream<unknown> = batches
+        ? m.client.SubscribeBatches(request, m.metadata)
+        : m.client.Subscribe(request, m.metadata);
       const stream: Stream = {
         call,
         connected: false,
@@ -76,7 +89,14 @@ const api = {
       call.on("metadata", () => {
         stream.connected = true;
       });
-      call.on("data", (event: Broadcast__Output) => onEvent(stream, event));
+      call.on(
+        "data",
+        batches
+          ? (batch: BroadcastBatch__Output) => {
+              for (const event of batch.events) onEvent(stream, event);
+            }
+          : (event: Broadcast__Output) => onEvent(stream, event),
+      );
       call.on("status", (status) => {
         stream.status = status;
       });

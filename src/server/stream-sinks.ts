@@ -32,15 +32,6 @@ export interface SinkOptions {
 
 type Stream<T> = grpc.ServerWritableStream<unknown, T>;
 
-/** What both shapes share: drain, end, fail. */
-function streamEnds(call: Stream<unknown>, logger: Logger): Omit<EventSink, "write" | "heartbeat"> {
-  return {
-    onDrain: (listener) => call.on("drain", listener),
-    end: () => call.end(),
-    fail: (error) => call.emit("error", toServiceError(error, logger)),
-  };
-}
-
 /** Subscribe: one Broadcast message per event. */
 export function broadcastSink(
   call: Stream<Broadcast>,
@@ -58,25 +49,60 @@ export function broadcastSink(
       return room;
     },
     heartbeat: (top) => call.write(heartbeatBroadcast(top)),
-    ...streamEnds(call, logger),
+    onDrain: (listener) => call.on("drain", listener),
+    end: () => call.end(),
+    fail: (error) => call.emit("error", toServiceError(error, logger)),
   };
 }
 
-/** SubscribeBatches: one BroadcastBatch message per array of events (split past MAX_BATCH_BYTES). */
+/**
+ * Bytes a batch stream may have written that the connection has not yet taken
+ * before it reports itself full. grpc-js's own bound counts messages (16), not
+ * bytes: with messages of up to 64 KiB it would hold a megabyte for a stalled
+ * subscriber before the cursor heard of it, and the live queue bound would mean
+ * nothing. A few pages in flight keep a fast stream busy.
+ */
+export const MAX_PENDING_BYTES = 64 * 1024;
+
+/**
+ * SubscribeBatches: one BroadcastBatch message per array of events (split past
+ * MAX_BATCH_BYTES). Full when grpc-js says so or MAX_PENDING_BYTES are waiting.
+ */
 export function batchSink(
   call: Stream<BroadcastBatch>,
   { logger, metrics }: SinkOptions,
 ): EventSink {
+  let pending = 0;
+  let full = false;
+  let onDrain: (() => void) | undefined;
+  const maybeDrained = () => {
+    if (!full || pending >= MAX_PENDING_BYTES || call.writableNeedDrain) return;
+    full = false;
+    onDrain?.();
+  };
+  const send = (message: Buffer | BroadcastBatch, bytes: number) => {
+    pending += bytes;
+    const room = call.write(message as BroadcastBatch, () => {
+      pending -= bytes;
+      maybeDrained();
+    });
+    if (!room || pending >= MAX_PENDING_BYTES) full = true;
+  };
+  call.on("drain", maybeDrained);
   return {
     write: (events, replayed) => {
       if (replayed) metrics.eventReplayed(events.length);
-      let room = true;
-      for (const message of batchMessages(events, replayed)) {
-        if (!call.write(message as unknown as BroadcastBatch)) room = false;
-      }
-      return room;
+      for (const message of batchMessages(events, replayed)) send(message, message.length);
+      return !full;
     },
-    heartbeat: (top) => call.write({ events: [heartbeatBroadcast(top)] }),
-    ...streamEnds(call, logger),
+    heartbeat: (top) => {
+      send({ events: [heartbeatBroadcast(top)] }, 0);
+      return !full;
+    },
+    onDrain: (listener) => {
+      onDrain = listener;
+    },
+    end: () => call.end(),
+    fail: (error) => call.emit("error", toServiceError(error, logger)),
   };
 }

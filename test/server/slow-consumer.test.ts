@@ -20,23 +20,26 @@ const BOUNDS: [string, TestServerOptions][] = [
   ["a bound of 64 events", { maxQueueEvents: 64, maxQueueBytes: Number.MAX_SAFE_INTEGER }],
   ["a bound of 32 KiB", { maxQueueEvents: 2 ** 31 - 1, maxQueueBytes: 32 * 1024 }],
 ];
+/** Backpressure works per gRPC message, so each bound is held on both stream shapes. */
+const RPCS = ["subscribe", "subscribeBatches"] as const;
+const CASES = RPCS.flatMap((rpc) => BOUNDS.map(([what, bounds]) => [rpc, what, bounds] as const));
 
 describe("a subscriber that stops reading", () => {
-  test.each(BOUNDS)(
-    "with %s, does not delay the others, and later gets everything once, in order, from the log",
-    async (_, bounds) => {
+  test.each(CASES)(
+    "on %s, with %s, does not delay the others, and later gets everything once, in order, from the log",
+    async (rpc, _, bounds) => {
       // The publisher never opens a stream: a long grace keeps its LEAVE out of a slow run.
       const server = await h.start({ ...bounds, leaveGraceMs: 600_000 });
       const s = h.client(server.address);
       const slowWho = await s.join("Slow");
-      const slow = s.subscribe(slowWho);
+      const slow = s[rpc](slowWho);
       await slow.waitForCount(1);
       // Stop reading: grpc-js stops pulling from the HTTP/2 stream, so its window fills up.
       slow.call.pause();
 
       const f = h.client(server.address);
       const fastWho = await f.join("Fast");
-      const fast = f.subscribe(fastWho);
+      const fast = f[rpc](fastWho);
       await fast.waitForCount(1);
 
       const p = h.client(server.address);
@@ -70,7 +73,10 @@ describe("a subscriber that stops reading", () => {
       );
       // It fell behind past its queue and was served from the log: later events came replayed.
       const servedFromLog = slow.events.filter((e) => e.seq > 3 && e.replayed).length;
-      expect(servedFromLog).toBeGreaterThan(COUNT / 2);
+      // The transport holds more events when they travel in batches (a stalled
+      // batch stream measured ~1,700 of 3,000 taken before it reported itself
+      // full, Subscribe ~700), but a bounded amount: the rest must come from the log.
+      expect(servedFromLog).toBeGreaterThan(rpc === "subscribe" ? COUNT / 2 : COUNT / 4);
       // And once caught up it is live again.
       const ack = await p.publish(pub, "after catching up");
       await waitFor(() => slow.events.length === top + 1, { what: "the next event" });

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   type Broadcast__Output,
+  type BroadcastBatch__Output,
   type ChitChatClient,
   type JoinAck__Output,
   type LeaveAck__Output,
@@ -15,12 +16,15 @@ export interface Joined extends JoinAck__Output {
   metadata: grpc.Metadata;
 }
 
-/** A recorded Subscribe stream. */
+/** A recorded Subscribe (or SubscribeBatches) stream. */
 export interface Recorder {
+  /** Every Broadcast received, heartbeats included, in order (batches unpacked). */
   events: Broadcast__Output[];
+  /** Broadcasts per gRPC message, in order (all 1 on a Subscribe stream). */
+  messageSizes: number[];
   /** The final status once the stream ended. */
   status: grpc.StatusObject | undefined;
-  call: grpc.ClientReadableStream<Broadcast__Output>;
+  call: grpc.ClientReadableStream<unknown>;
   /** Waits until at least n events arrived. */
   waitForCount(n: number, timeoutMs?: number): Promise<void>;
   waitForEnd(timeoutMs?: number): Promise<grpc.StatusObject>;
@@ -88,38 +92,19 @@ export class TestClient implements Disposable {
   }
 
   /** Subscribes and records everything; `since` defaults to the JOIN time - 1. */
-  subscribe(
-    who: Pick<Joined, "participantId" | "metadata" | "logicalTime" | "logId">,
-    { since = who.logicalTime - 1, logId = who.logId, metadata = who.metadata } = {},
-  ): Recorder {
-    const call = this.raw.Subscribe({ participantId: who.participantId, since, logId }, metadata);
-    const recorder: Recorder = {
-      events: [],
-      status: undefined,
-      call,
-      waitForCount: (n, timeoutMs) =>
-        waitFor(() => recorder.events.length >= n || recorder.status !== undefined, {
-          timeoutMs,
-          what: `${n} events`,
-        }).then(() => {
-          if (recorder.events.length < n) {
-            throw new Error(
-              `stream ended (${recorder.status?.code} ${recorder.status?.details}) after ${recorder.events.length} of ${n} events`,
-            );
-          }
-        }),
-      waitForEnd: async (timeoutMs) => {
-        await waitFor(() => recorder.status !== undefined, { timeoutMs, what: "stream end" });
-        return recorder.status as grpc.StatusObject;
-      },
-      cancel: () => call.cancel(),
-    };
-    call.on("data", (event: Broadcast__Output) => recorder.events.push(event));
-    call.on("status", (status) => {
-      recorder.status = status;
-    });
-    call.on("error", () => {});
-    return recorder;
+  subscribe(who: Subscriber, options: SubscribeOptions = {}): Recorder {
+    return record(
+      this.raw.Subscribe(subscribeRequest(who, options), options.metadata ?? who.metadata),
+      (b: Broadcast__Output) => [b],
+    );
+  }
+
+  /** The same with SubscribeBatches: `events` holds every batch's events in order. */
+  subscribeBatches(who: Subscriber, options: SubscribeOptions = {}): Recorder {
+    return record(
+      this.raw.SubscribeBatches(subscribeRequest(who, options), options.metadata ?? who.metadata),
+      (batch: BroadcastBatch__Output) => batch.events,
+    );
   }
 
   close(): void {
@@ -129,6 +114,60 @@ export class TestClient implements Disposable {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+type Subscriber = Pick<Joined, "participantId" | "metadata" | "logicalTime" | "logId">;
+
+export interface SubscribeOptions {
+  since?: number;
+  logId?: string;
+  metadata?: grpc.Metadata;
+}
+
+function subscribeRequest(
+  who: Subscriber,
+  { since = who.logicalTime - 1, logId = who.logId }: SubscribeOptions,
+) {
+  return { participantId: who.participantId, since, logId };
+}
+
+/** Records a stream; `unpack` turns one gRPC message into its Broadcasts. */
+function record<T>(
+  call: grpc.ClientReadableStream<T>,
+  unpack: (message: T) => Broadcast__Output[],
+): Recorder {
+  const recorder: Recorder = {
+    events: [],
+    messageSizes: [],
+    status: undefined,
+    call,
+    waitForCount: (n, timeoutMs) =>
+      waitFor(() => recorder.events.length >= n || recorder.status !== undefined, {
+        timeoutMs,
+        what: `${n} events`,
+      }).then(() => {
+        if (recorder.events.length < n) {
+          throw new Error(
+            `stream ended (${recorder.status?.code} ${recorder.status?.details}) after ${recorder.events.length} of ${n} events`,
+          );
+        }
+      }),
+    waitForEnd: async (timeoutMs) => {
+      await waitFor(() => recorder.status !== undefined, { timeoutMs, what: "stream end" });
+      return recorder.status as grpc.StatusObject;
+    },
+    cancel: () => call.cancel(),
+  };
+  call.on("data", (message: T) => {
+    const events = unpack(message);
+    recorder.messageSizes.push(events.length);
+    recorder.events.push(...events);
+  });
+  call.on("status", (status) => {
+    recorder.status = status;
+  });
+  call.on("error", () => {});
+  return recorder;
 }
 
 /** The gRPC error a call rejected with, or a failure if it succeeded. */

@@ -63,11 +63,11 @@ export function rawSubscribe(
   client: TestClient,
   body: Buffer,
   metadata: grpc.Metadata,
-  options: RawCallOptions = {},
+  options: RawCallOptions & { method?: "Subscribe" | "SubscribeBatches" } = {},
 ): Promise<{ status: grpc.StatusObject; messages: number }> {
   return new Promise((resolve) => {
     const call = client.raw.makeServerStreamRequest(
-      "/chitchat.v1.ChitChat/Subscribe",
+      `/chitchat.v1.ChitChat/${options.method ?? "Subscribe"}`,
       (b: Buffer) => b,
       (b: Buffer) => b,
       body,

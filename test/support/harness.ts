@@ -128,6 +128,12 @@ class TrackedClient extends TestClient {
     return recorder;
   }
 
+  override subscribeBatches(...args: Parameters<TestClient["subscribeBatches"]>): Recorder {
+    const recorder = super.subscribeBatches(...args);
+    this.#recorders.push(recorder);
+    return recorder;
+  }
+
   cancelAll(): void {
     for (const recorder of this.#recorders.splice(0)) {
       if (recorder.status === undefined) recorder.cancel();
