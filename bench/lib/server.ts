@@ -94,7 +94,11 @@ export interface ChitChatServerOptions {
   bunFlags?: string[];
 }
 
-/** `bun src/server/main.ts --port 0 --db <db>`, with a leave grace long enough for any scenario. */
+/**
+ * `bun src/server/main.ts --port 0 --db <db>`, with a leave grace long enough for
+ * any scenario and room for 1000 subscribers plus the publishers (the default
+ * --max-participants is 1000).
+ */
 export function startChitChat({
   db,
   synchronous = "full",
@@ -102,7 +106,10 @@ export function startChitChat({
 }: ChitChatServerOptions): Promise<BenchServer> {
   return spawnListening([
     ...bunFlags,
-    ...serverArgs(db, ["--synchronous", synchronous, "--leave-grace-ms", "3600000"]),
+    ...serverArgs(db, [
+      ...["--synchronous", synchronous, "--leave-grace-ms", "3600000"],
+      ...["--max-participants", "100000"],
+    ]),
   ]);
 }
 
