@@ -71,6 +71,11 @@ describe("a subscriber that stops reading", () => {
       // It fell behind past its queue and was served from the log: later events came replayed.
       const servedFromLog = slow.events.filter((e) => e.seq > 3 && e.replayed).length;
       expect(servedFromLog).toBeGreaterThan(COUNT / 2);
+      // The hub's own account: the queue overflowed into the log and never passed its bound.
+      const stats = server.server.hub.queueStats();
+      expect(stats.fallbacks).toBeGreaterThanOrEqual(1);
+      expect(stats.peakEvents).toBeLessThanOrEqual(bounds.maxQueueEvents ?? 1024);
+      expect(stats.peakBytes).toBeLessThanOrEqual(bounds.maxQueueBytes ?? 1024 * 1024);
       // And once caught up it is live again.
       const ack = await p.publish(pub, "after catching up");
       await waitFor(() => slow.events.length === top + 1, { what: "the next event" });
