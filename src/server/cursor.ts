@@ -38,6 +38,21 @@ export interface CursorOptions {
   pageSize: number;
   /** Called once when the cursor stops for any reason. */
   onClose: (cursor: Cursor) => void;
+  /** Shared by every cursor of a hub: how full live queues got, how often one overflowed. */
+  stats?: QueueStats;
+}
+
+/** What operators (and the memory test) can see of the live queues' bounds at work. */
+export interface QueueStats {
+  /** The most events / estimated bytes any one live queue has held. */
+  peakEvents: number;
+  peakBytes: number;
+  /** Live cursors that overflowed their queue and fell back to reading the log. */
+  fallbacks: number;
+}
+
+export function newQueueStats(): QueueStats {
+  return { peakEvents: 0, peakBytes: 0, fallbacks: 0 };
 }
 
 /**
@@ -109,10 +124,16 @@ export class Cursor {
         this.#queue = [];
         this.#queueBytes = 0;
         this.#mode = "catching-up";
+        if (this.#o.stats) this.#o.stats.fallbacks += 1;
         return;
       }
       this.#queue.push(event);
       this.#queueBytes += bytes;
+      const stats = this.#o.stats;
+      if (stats) {
+        stats.peakEvents = Math.max(stats.peakEvents, this.#queue.length);
+        stats.peakBytes = Math.max(stats.peakBytes, this.#queueBytes);
+      }
     }
   }
 

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
 import type { EventLog, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
-import { Cursor, type EventSink } from "./cursor.ts";
+import { Cursor, type EventSink, newQueueStats, type QueueStats } from "./cursor.ts";
 import type { Logger } from "./logger.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
@@ -74,6 +74,8 @@ export interface Hub {
   /** Participants in the chat now, in join order. */
   participants(): Participant[];
   subscriberCount(): number;
+  /** How full subscribers' live queues got and how often one fell back to the log. */
+  queueStats(): QueueStats;
   /** Commits what is pending (acks go out) and ends every stream UNAVAILABLE. */
   close(): void;
 }
@@ -94,6 +96,7 @@ export function createHub({
   const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
   const participants = new Map<string, Participant>();
   const cursors = new Set<Cursor>();
+  const queueStats = newQueueStats();
   const inflightPublishes = new Map<string, Promise<LogEvent>>();
   let closing = false;
   let heartbeats: ReturnType<typeof setInterval> | undefined;
@@ -355,6 +358,7 @@ export function createHub({
         maxQueue,
         maxQueueBytes,
         pageSize,
+        stats: queueStats,
         onClose: (c) => {
           cursors.delete(c);
           if (p.cursor !== c) return;
@@ -372,6 +376,7 @@ export function createHub({
 
     participants: () => [...participants.values()].filter((p) => p.state !== "joining"),
     subscriberCount: () => cursors.size,
+    queueStats: () => ({ ...queueStats }),
 
     close() {
       if (closing) return;

@@ -3,6 +3,7 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { EVENT_KINDS } from "../protocol/events.ts";
 import type { EventLog } from "../store/event-log.ts";
+import { newQueueStats, type QueueStats } from "./cursor.ts";
 
 export interface MetricsOptions {
   /** Also export process metrics (RSS, CPU, event-loop lag): one registry per process. */
@@ -13,6 +14,7 @@ export interface MetricsOptions {
 export interface MetricsSources {
   subscribers(): number;
   participants(): number;
+  queueStats(): QueueStats;
 }
 
 /** The server's counters and histograms; the service and server feed them. */
@@ -40,7 +42,11 @@ const LATENCY_BUCKETS = [
 export function createMetrics({ processMetrics = false }: MetricsOptions = {}): ChatMetrics {
   const registry = new Registry();
   const registers = [registry];
-  let sources: MetricsSources = { subscribers: () => 0, participants: () => 0 };
+  let sources: MetricsSources = {
+    subscribers: () => 0,
+    participants: () => 0,
+    queueStats: newQueueStats,
+  };
 
   const appended = new Counter({
     name: "chitchat_events_appended_total",
@@ -79,6 +85,33 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     registers,
     collect() {
       this.set(sources.participants());
+    },
+  });
+  new Gauge({
+    name: "chitchat_live_queue_peak_events",
+    help: "The most live events any one subscriber's queue has held (bounded by --max-queue-events).",
+    registers,
+    collect() {
+      this.set(sources.queueStats().peakEvents);
+    },
+  });
+  new Gauge({
+    name: "chitchat_live_queue_peak_bytes",
+    help: "The most estimated bytes any one subscriber's live queue has held (bounded by --max-queue-bytes).",
+    registers,
+    collect() {
+      this.set(sources.queueStats().peakBytes);
+    },
+  });
+  let fallbacksSeen = 0;
+  new Counter({
+    name: "chitchat_live_queue_fallbacks_total",
+    help: "Times a subscriber's live queue overflowed and it fell back to reading the log.",
+    registers,
+    collect() {
+      const { fallbacks } = sources.queueStats();
+      if (fallbacks > fallbacksSeen) this.inc(fallbacks - fallbacksSeen);
+      fallbacksSeen = fallbacks;
     },
   });
   const commitSeconds = new Histogram({

@@ -82,6 +82,7 @@ export function createChatServer({
   metrics.setSources({
     subscribers: () => hub.subscriberCount(),
     participants: () => hub.participants().length,
+    queueStats: () => hub.queueStats(),
   });
   const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });

@@ -9,6 +9,7 @@ import { readEvents } from "../support/db-file.ts";
 import { broadcastAsRow, visible } from "../support/events.ts";
 import type { Recorder } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
+import { scrape } from "../support/http.ts";
 import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -44,6 +45,8 @@ interface Run {
   growth: number;
   /** Median publish→delivery time over every fast subscriber and message. */
   latencyMs: number;
+  /** The server's own account of its live queues (/metrics). */
+  queue: { peakEvents: number; peakBytes: number; fallbacks: number };
 }
 
 /** One flood of MESSAGES through a fresh server process, with or without a stalled subscriber. */
@@ -110,7 +113,13 @@ async function flood(stalled: boolean, serverArgs: string[] = []): Promise<Run> 
     const rows = readEvents(db);
     expect(s.events.map(broadcastAsRow)).toEqual(rows.slice(from - 1).map(visible));
   }
-  return { growth: after.peak - before.rss, latencyMs: median(latencies) };
+  const metrics = await scrape(server.adminUrl);
+  const queue = {
+    peakEvents: metrics.get("chitchat_live_queue_peak_events") ?? Number.NaN,
+    peakBytes: metrics.get("chitchat_live_queue_peak_bytes") ?? Number.NaN,
+    fallbacks: metrics.get("chitchat_live_queue_fallbacks_total") ?? Number.NaN,
+  };
+  return { growth: after.peak - before.rss, latencyMs: median(latencies), queue };
 }
 
 test(`one stalled subscriber among ${FAST} fast ones: bounded memory, same latency, nothing lost`, async () => {
@@ -124,6 +133,15 @@ test(`one stalled subscriber among ${FAST} fast ones: bounded memory, same laten
       `${baseline.latencyMs.toFixed(1)} ms vs ${withStalled.latencyMs.toFixed(1)} ms ` +
       `(ratio ${ratio.toFixed(2)}); stalled one got all ${MESSAGES} once, in order`,
   );
+  // RSS alone cannot see a missing bound at this size (an unbounded queue here is
+  // ~3 MB); the server's own peak says whether the queue stayed within it.
+  console.log(
+    `  stalled run: live queue peak ${withStalled.queue.peakEvents} events / ` +
+      `${withStalled.queue.peakBytes} bytes, ${withStalled.queue.fallbacks} fallbacks to the log`,
+  );
+  expect(withStalled.queue.fallbacks).toBeGreaterThanOrEqual(1);
+  expect(withStalled.queue.peakEvents).toBeLessThanOrEqual(1024);
+  expect(withStalled.queue.peakBytes).toBeLessThanOrEqual(1024 * 1024);
   expect(withStalled.growth).toBeLessThanOrEqual(baseline.growth + SLACK);
   expect(ratio).toBeLessThanOrEqual(LATENCY_RATIO);
   if (process.env.SLOW_CONSUMER_UNBOUNDED) {

@@ -77,6 +77,11 @@ describe("a subscriber that stops reading", () => {
       // batch stream measured ~1,700 of 3,000 taken before it reported itself
       // full, Subscribe ~700), but a bounded amount: the rest must come from the log.
       expect(servedFromLog).toBeGreaterThan(rpc === "subscribe" ? COUNT / 2 : COUNT / 4);
+      // The hub's own account: the queue overflowed into the log and never passed its bound.
+      const stats = server.server.hub.queueStats();
+      expect(stats.fallbacks).toBeGreaterThanOrEqual(1);
+      expect(stats.peakEvents).toBeLessThanOrEqual(bounds.maxQueueEvents ?? 1024);
+      expect(stats.peakBytes).toBeLessThanOrEqual(bounds.maxQueueBytes ?? 1024 * 1024);
       // And once caught up it is live again.
       const ack = await p.publish(pub, "after catching up");
       await waitFor(() => slow.events.length === top + 1, { what: "the next event" });
