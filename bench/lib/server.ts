@@ -8,6 +8,8 @@ import { serverArgs } from "../../test/support/server-process.ts";
 export interface BenchServer {
   readonly pid: number;
   readonly address: string;
+  /** The admin API's base URL, when the server logs one (ChitChat does, the bare server not). */
+  readonly adminUrl: string | undefined;
   /** ms from spawn until the `listening` line arrived. */
   readonly startMs: number;
   /** Log lines seen so far (the server logs one or two per event). */
@@ -16,7 +18,8 @@ export interface BenchServer {
   stop(graceMs?: number): Promise<void>;
 }
 
-const LISTENING = /listening address=(\S+)/;
+// The whole line: the admin URL follows the address on it.
+const LISTENING = /listening address=(\S+)[^\n]*\n/;
 
 /** Spawns `bun <args>` and resolves once it logs `listening address=…`. */
 export async function spawnListening(
@@ -35,6 +38,7 @@ export async function spawnListening(
   let lines = 0;
   let head: string | undefined = "";
   let resolveAddress: (address: string) => void = () => {};
+  let adminUrl: string | undefined;
   const address = new Promise<string>((resolve) => {
     resolveAddress = resolve;
   });
@@ -47,6 +51,7 @@ export async function spawnListening(
       head += decoder.decode(chunk, { stream: true });
       const match = head.match(LISTENING);
       if (match) {
+        adminUrl = match[0].match(/ admin=(\S+)/)?.[1];
         resolveAddress(match[1] as string);
         head = undefined;
       }
@@ -73,6 +78,7 @@ export async function spawnListening(
   return {
     pid: proc.pid,
     address: listening,
+    adminUrl,
     startMs,
     get lines() {
       return lines;

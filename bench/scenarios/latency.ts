@@ -3,6 +3,7 @@
 // receive time (one clock: every process runs on this machine). Every message
 // must reach every subscriber.
 import { incomplete, type Target } from "../lib/rig.ts";
+import { histogramQuantile, scrapeServer } from "../lib/server-metrics.ts";
 import { quantiles } from "../lib/stats.ts";
 import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 
@@ -14,7 +15,12 @@ interface LatencyRun {
   serverCpu: number;
   workerCpu: number[];
   maxBehind: number;
+  /** Inside the server: Publish arriving → handed to every stream, p50 / p99 bucket bounds
+   * (ms), and its event loop's lag p50 / p99 / max (ms; prom-client resets it per scrape). */
+  server: { p50: number; p99: number; lag: [number, number, number] } | undefined;
 }
+
+const FANOUT = "chitchat_publish_fanout_seconds";
 
 async function runOnce(
   ctx: BenchContext,
@@ -29,8 +35,24 @@ async function runOnce(
     recordLatency: true,
   });
   await rig.reset(true);
+  const before = await scrapeServer(rig.server.adminUrl);
   const pub = await rig.pub.call("paced", { rate, durationMs: ctx.sizes.latencyMs });
   const d = await rig.expect(pub.sent, ctx.sizes.deliveryTimeoutMs);
+  const after = await scrapeServer(rig.server.adminUrl);
+  const inside = (q: number) =>
+    before && after
+      ? (histogramQuantile(FANOUT, before, after, q) ?? Number.NaN) * 1000
+      : Number.NaN;
+  const lag = (key: string) =>
+    1000 * (after?.get(`chitchat_nodejs_eventloop_lag_${key}_seconds`) ?? Number.NaN);
+  const server =
+    before && after
+      ? {
+          p50: inside(0.5),
+          p99: inside(0.99),
+          lag: [lag("p50"), lag("p99"), lag("max")] as [number, number, number],
+        }
+      : undefined;
   const serverCpu = rig.serverCpu().share;
   const problem =
     pub.failed > 0 ? `${pub.failed} publishes failed: ${pub.firstError}` : incomplete(d, pub.sent);
@@ -47,6 +69,7 @@ async function runOnce(
     serverCpu,
     workerCpu: d.workerCpu,
     maxBehind: pub.maxBehind,
+    server,
   };
 }
 
@@ -68,7 +91,7 @@ export async function latency(ctx: BenchContext): Promise<void> {
         ratio: ratio(chat[key], bare[key]),
         notes:
           key === "p99"
-            ? `max ${chat.max.toFixed(1)} ms (bare ${bare.max.toFixed(1)}); ${cpuNote("server cpu", [chat.serverCpu])} (bare ${Math.round(bare.serverCpu * 100)}%); ${cpuNote("subscriber workers", chat.workerCpu)}; publisher behind by up to ${chat.maxBehind}`
+            ? `max ${chat.max.toFixed(1)} ms (bare ${bare.max.toFixed(1)}); inside the server (Publish → every stream) p50 ≤ ${chat.server?.p50} ms, p99 ≤ ${chat.server?.p99} ms, its event-loop lag p50 / p99 / max ${chat.server?.lag.map((v) => v.toFixed(1)).join(" / ")} ms; ${cpuNote("server cpu", [chat.serverCpu])} (bare ${Math.round(bare.serverCpu * 100)}%); ${cpuNote("subscriber workers", chat.workerCpu)}; publisher behind by up to ${chat.maxBehind}`
             : undefined,
       });
     }
