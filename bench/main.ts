@@ -1,6 +1,8 @@
 // `bun run bench`: the only place the bench reads argv/env and exits.
+
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { configOrExit } from "../src/cli/flags.ts";
 import { tempDir } from "../test/support/temp.ts";
 import { parseBenchConfig, type ScenarioName } from "./config.ts";
 import { type Figure, machine, machineLoad, tableHeader, tableRow } from "./lib/report.ts";
@@ -15,16 +17,7 @@ import { FULL, QUICK, TINY } from "./sizes.ts";
 
 const RUNNERS: Record<ScenarioName, Scenario> = { fanout, latency, publish, replay, memory, start };
 
-const parsed = parseBenchConfig(process.argv.slice(2), process.env);
-if (parsed.kind === "help") {
-  console.log(parsed.text);
-  process.exit(0);
-}
-if (parsed.kind === "error") {
-  console.error(`chitchat bench: ${parsed.message}\nRun with --help to see the options.`);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(parseBenchConfig(process.argv.slice(2), process.env), "chitchat bench");
 const sizes = { full: FULL, quick: QUICK, tiny: TINY }[config.size];
 
 const figures: Figure[] = [];

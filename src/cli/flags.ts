@@ -136,3 +136,19 @@ export function parseConfig<K extends string, T>(
   if (!result.success) return { kind: "error", message: issuesMessage(result.error) };
   return { kind: "config", config: result.data };
 }
+
+/**
+ * For a program's main only: the parsed config, or else print the --help text
+ * (exit 0) or the error with a pointer to --help (exit 2).
+ */
+export function configOrExit<T>(parsed: ConfigResult<T>, program: string): T {
+  if (parsed.kind === "help") {
+    console.log(parsed.text);
+    process.exit(0);
+  }
+  if (parsed.kind === "error") {
+    console.error(`${program}: ${parsed.message}\nRun with --help to see the options.`);
+    process.exit(2);
+  }
+  return parsed.config;
+}

@@ -1,7 +1,9 @@
 // `bun run client --name Bo`: the only client file that reads argv/env, installs
 // signal handlers and exits. The session below knows nothing of terminals.
+
 import { readFileSync } from "node:fs";
 import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
+import { configOrExit } from "../cli/flags.ts";
 import { checkMessage } from "../protocol/validation.ts";
 import { parseClientConfig } from "./cli-config.ts";
 import { type LogFile, openLogFile } from "./log-file.ts";
@@ -9,16 +11,10 @@ import { formatEvent, formatLogLine, formatStatus, sanitize } from "./render.ts"
 import { createChatSession } from "./session.ts";
 import { createTerminal } from "./terminal.ts";
 
-const parsed = parseClientConfig(process.argv.slice(2), process.env);
-if (parsed.kind === "help") {
-  console.log(parsed.text);
-  process.exit(0);
-}
-if (parsed.kind === "error") {
-  console.error(`chitchat client: ${parsed.message}\nRun with --help to see the options.`);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(
+  parseClientConfig(process.argv.slice(2), process.env),
+  "chitchat client",
+);
 
 let logFile: LogFile;
 try {

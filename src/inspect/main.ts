@@ -1,4 +1,5 @@
 // `bun run inspect`: prints the event log read-only, with no server.
+import { configOrExit } from "../cli/flags.ts";
 import { openLogReader } from "../store/reader.ts";
 import { parseInspectConfig } from "./config.ts";
 import { inspectJson, inspectLine } from "./format.ts";
@@ -7,16 +8,10 @@ const PAGE = 1000;
 /** How often --follow looks for new events: often enough to feel live, cheap on an index. */
 const FOLLOW_POLL_MS = 100;
 
-const parsed = parseInspectConfig(process.argv.slice(2), process.env);
-if (parsed.kind === "help") {
-  console.log(parsed.text);
-  process.exit(0);
-}
-if (parsed.kind === "error") {
-  console.error(`chitchat inspect: ${parsed.message}\nRun with --help to see the options.`);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(
+  parseInspectConfig(process.argv.slice(2), process.env),
+  "chitchat inspect",
+);
 
 let reader: ReturnType<typeof openLogReader>;
 try {

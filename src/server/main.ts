@@ -1,6 +1,8 @@
 // `bun run server`: the only place that reads argv/env, binds, and exits.
+
 import { createWriteStream, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { configOrExit } from "../cli/flags.ts";
 import { openEventLog } from "../store/open.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { historyWorker } from "./admin/history.ts";
@@ -11,16 +13,10 @@ import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
 
-const parsed = parseServerConfig(process.argv.slice(2), process.env);
-if (parsed.kind === "help") {
-  console.log(parsed.text);
-  process.exit(0);
-}
-if (parsed.kind === "error") {
-  console.error(`chitchat server: ${parsed.message}\nRun with --help to see the options.`);
-  process.exit(2);
-}
-const config = parsed.config;
+const config = configOrExit(
+  parseServerConfig(process.argv.slice(2), process.env),
+  "chitchat server",
+);
 
 let logFile: ReturnType<typeof createWriteStream> | undefined;
 if (config.logFile) {
