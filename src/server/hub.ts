@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
 import type { EventLog, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
-import { Cursor, type EventSink, newQueueStats, type QueueStats } from "./cursor.ts";
+import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
+import { createFanOut } from "./fan-out.ts";
 import type { Logger } from "./logger.ts";
+import { effectiveName } from "./names.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
@@ -95,11 +97,9 @@ export function createHub({
   const committer = createGroupCommitter(log);
   const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
   const participants = new Map<string, Participant>();
-  const cursors = new Set<Cursor>();
-  const queueStats = newQueueStats();
+  const fanOut = createFanOut({ log, logger, heartbeatMs, maxQueue, maxQueueBytes, pageSize });
   const inflightPublishes = new Map<string, Promise<LogEvent>>();
   let closing = false;
-  let heartbeats: ReturnType<typeof setInterval> | undefined;
 
   for (const row of log.presentParticipants()) {
     participants.set(row.id, {
@@ -113,20 +113,6 @@ export function createHub({
       graceTimer: undefined,
     });
   }
-
-  log.onAppend((events) => {
-    for (const e of events) {
-      logger.info("broadcast", {
-        seq: e.seq,
-        lt: e.logicalTime,
-        kind: e.kind,
-        participant: e.participantId,
-        name: e.name,
-        subscribers: cursors.size,
-      });
-    }
-    for (const cursor of cursors) cursor.push(events);
-  });
 
   const checkLogId = (logId: string) => {
     if (logId !== "" && logId !== log.logId) {
@@ -169,20 +155,6 @@ export function createHub({
     );
   };
 
-  const nameInUse = (name: string) => {
-    const folded = name.toLowerCase();
-    for (const p of participants.values()) if (p.name.toLowerCase() === folded) return true;
-    return false;
-  };
-
-  const effectiveName = (name: string) => {
-    if (!nameInUse(name)) return name;
-    for (let n = 2; ; n += 1) {
-      const candidate = `${name}#${n}`;
-      if (!nameInUse(candidate)) return candidate;
-    }
-  };
-
   async function leave(p: Participant, logicalTime: number): Promise<LogEvent> {
     p.state = "leaving";
     clearGrace(p);
@@ -217,14 +189,7 @@ export function createHub({
 
     start() {
       for (const p of participants.values()) if (!p.cursor) startGrace(p);
-      if (heartbeatMs > 0 && !heartbeats) {
-        // One timer for all streams: each cursor knows whether it wrote since the last tick.
-        heartbeats = setInterval(() => {
-          const top = log.top();
-          for (const cursor of cursors) cursor.heartbeat(top);
-        }, heartbeatMs);
-        heartbeats.unref();
-      }
+      fanOut.startHeartbeats();
     },
 
     async join(name, logicalTime) {
@@ -239,7 +204,10 @@ export function createHub({
       const token = newSessionToken();
       const p: Participant = {
         id: randomUUID(),
-        name: effectiveName(name),
+        name: effectiveName(
+          name,
+          [...participants.values()].map((other) => other.name),
+        ),
         tokenHash: hashToken(token),
         joinedSeq: 0,
         joinedAt: 0,
@@ -350,17 +318,11 @@ export function createHub({
         new ChatError("aborted", "replaced by a newer Subscribe for the same participant"),
       );
       clearGrace(p);
-      const cursor = new Cursor({
-        log,
+      const cursor = fanOut.open({
         sink,
         afterSeq,
         participantId: p.id,
-        maxQueue,
-        maxQueueBytes,
-        pageSize,
-        stats: queueStats,
         onClose: (c) => {
-          cursors.delete(c);
           if (p.cursor !== c) return;
           p.cursor = undefined;
           logger.info("disconnect", { participant: p.id, name: p.name, lastSeq: c.lastSeq });
@@ -368,24 +330,21 @@ export function createHub({
         },
       });
       p.cursor = cursor;
-      cursors.add(cursor);
       logger.info("subscribe", { participant: p.id, name: p.name, since, afterSeq });
       cursor.start();
       return cursor;
     },
 
     participants: () => [...participants.values()].filter((p) => p.state !== "joining"),
-    subscriberCount: () => cursors.size,
-    queueStats: () => ({ ...queueStats }),
+    subscriberCount: () => fanOut.size,
+    queueStats: () => fanOut.queueStats(),
 
     close() {
       if (closing) return;
       closing = true;
-      clearInterval(heartbeats);
       for (const p of participants.values()) clearGrace(p);
       committer.flush();
-      const shuttingDown = new ChatError("unavailable", "server shutting down");
-      for (const cursor of [...cursors]) cursor.fail(shuttingDown);
+      fanOut.failAll(new ChatError("unavailable", "server shutting down"));
     },
   };
 }
