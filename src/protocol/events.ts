@@ -41,16 +41,10 @@ export function leaveSentence(name: string, logicalTime: number): string {
 }
 
 /** An event as JSON speaks of it (the admin API, `bun run inspect --json`). */
-export interface EventJson {
-  seq: number;
-  logicalTime: number;
-  kind: EventKind;
-  participantId: string;
-  name: string;
-  content: string;
+export type EventJson = Omit<ChatEventRecord, "sentAtMs"> & {
   /** Server wall-clock time of the commit, ISO 8601. */
   sentAt: string;
-}
+};
 
 export function toEventJson(e: ChatEventRecord): EventJson {
   return {
