@@ -115,23 +115,26 @@ export function createChatServer({
               reject(error);
               return;
             }
-            hub.start();
-            if (state === "starting") state = "serving";
-            resolve(hostPort(host, boundPort));
+            hub.start().then(() => {
+              if (state === "starting") state = "serving";
+              resolve(hostPort(host, boundPort));
+            }, reject);
           },
         );
       });
     },
     shutdown() {
       state = "stopping";
-      stopped ??= new Promise<void>((resolve) => {
-        hub.close();
-        const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      stopped ??= hub.close().then(
+        () =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
+            grpcServer.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          }),
+      );
       return stopped;
     },
   };
