@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
-import type { AppendResult, EventLog, LogEvent } from "../store/event-log.ts";
+import type { AppendResult, EventLog, Leases, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
 import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
 import { createFanOut } from "./fan-out.ts";
 import type { Logger } from "./logger.ts";
-import { createPresence, type Participant } from "./presence.ts";
+import { createPresence, type Participant, wrongToken } from "./presence.ts";
 import { createRateLimiter } from "./rate-limit.ts";
-import { hashToken, newSessionToken } from "./sessions.ts";
+import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
 export type { Participant } from "./presence.ts";
 
@@ -30,6 +30,14 @@ export interface HubOptions {
   publishBurst?: number;
   /** Participants in the chat at once. */
   maxParticipants?: number;
+  /** How often this server renews its lease and looks for orphans, on a shared log. */
+  leaseRenewMs?: number;
+}
+
+/** Where this server can be reached, as its lease advertises it. */
+export interface Advertised {
+  address: string;
+  adminUrl: string | null;
 }
 
 export interface JoinResult {
@@ -47,8 +55,11 @@ export interface SubscribeOptions {
 export interface Hub {
   readonly logId: string;
   readonly closing: boolean;
-  /** Takes in who the log says is present (their grace starts) and starts heartbeats. */
-  start(): Promise<void>;
+  /**
+   * Takes in who the log says is present (their grace starts) and starts
+   * heartbeats; on a shared log, takes its lease and keeps it.
+   */
+  start(advertised?: Advertised): Promise<void>;
   join(name: string, logicalTime: number): Promise<JoinResult>;
   /** The participant this token belongs to, or a ChatError saying why not. */
   authenticate(participantId: string, token: string | undefined): Promise<Participant>;
@@ -91,6 +102,7 @@ export function createHub({
   publishRate = 0,
   publishBurst = 1,
   maxParticipants = Number.POSITIVE_INFINITY,
+  leaseRenewMs = 1000,
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
   const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
@@ -101,10 +113,25 @@ export function createHub({
     maxParticipants,
     onVanished: (p) => {
       if (closing) return;
-      track(leave(p, 0)).catch((error) => {
+      track(leave(p, 0, true)).catch((error) => {
         logger.error("leave_failed", { participant: p.id, error: String(error) });
       });
     },
+  });
+  const leases = log.leases;
+  let leaseTimer: ReturnType<typeof setInterval> | undefined;
+
+  // A LEAVE stored through another server sharing the log: the participant is
+  // gone here too (its stream here, if any, ends with that LEAVE).
+  log.onAppend((events) => {
+    for (const e of events) {
+      if (e.kind !== "leave") continue;
+      const p = presence.get(e.participantId);
+      if (p && p.state !== "leaving") {
+        presence.left(p);
+        publishLimiter.forget(p.id);
+      }
+    }
   });
   const inflightPublishes = new Map<string, Promise<LogEvent>>();
   // Calls accepted before shutdown began: close() lets them commit first.
@@ -130,10 +157,13 @@ export function createHub({
     if (closing) throw new ChatError("unavailable", "server shutting down");
   };
 
-  // Nothing is stored for a throttled publish; the caller learns when to try again.
-  const throttle = (p: Participant) => {
+  // Nothing is stored for a throttled publish; the caller learns when to try
+  // again. A retry of a stored message is not throttled: it stores nothing.
+  const throttle = async (p: Participant, messageId: string): Promise<LogEvent | undefined> => {
     const taken = publishLimiter.take(p.id);
-    if (taken.ok) return;
+    if (taken.ok) return undefined;
+    const stored = messageId ? await log.findByMessageId(p.id, messageId) : undefined;
+    if (stored) return stored;
     throw new ChatError(
       "resource_exhausted",
       `publish rate limit: ${publishRate}/s (bursts of ${publishBurst}); try again in ${taken.retryAfterMs} ms`,
@@ -147,12 +177,9 @@ export function createHub({
     logicalTime: number,
     messageId: string,
   ): Promise<LogEvent> => {
-    if (messageId) {
-      // A retry of a stored message costs nothing: it stores nothing.
-      const stored = await log.findByMessageId(p.id, messageId);
-      if (stored) return stored;
-    }
-    throttle(p);
+    // The log answers a repeated message id with the first event (any server's).
+    const stored = await throttle(p, messageId);
+    if (stored) return stored;
     const result = await committer.submit({
       kind: "message",
       participantId: p.id,
@@ -164,17 +191,29 @@ export function createHub({
     return eventOf(result);
   };
 
-  async function leave(p: Participant, logicalTime: number): Promise<LogEvent> {
+  async function leave(p: Participant, logicalTime: number, vanished = false): Promise<LogEvent> {
     presence.leaving(p);
-    let event: LogEvent;
+    let result: AppendResult;
     try {
-      event = eventOf(
-        await committer.submit({ kind: "leave", participantId: p.id, name: p.name, logicalTime }),
-      );
+      result = await committer.submit({
+        kind: "leave",
+        participantId: p.id,
+        name: p.name,
+        logicalTime,
+        ...(vanished ? { vanished } : {}),
+      });
     } catch (error) {
       presence.leaveFailed(p);
       throw error;
     }
+    if (result.status === "refused") {
+      // Another server holds its stream, or already announced it: not ours to track.
+      presence.left(p);
+      publishLimiter.forget(p.id);
+      logger.info("leave_refused", { participant: p.id, name: p.name, reason: result.reason });
+      throw hasLeft();
+    }
+    const event = result.event;
     presence.left(p);
     publishLimiter.forget(p.id);
     logger.info("leave", {
@@ -185,6 +224,32 @@ export function createHub({
     });
     return event;
   }
+
+  /** Renews the lease; takes over participants whose server's lease ran out. */
+  async function keepLease(shared: Leases, advertised: Advertised): Promise<void> {
+    await shared.renew(advertised);
+    for (const row of await shared.orphans()) {
+      if (closing) return;
+      const p = presence.adopt(row);
+      if (!p.graceTimer && !p.cursor) logger.info("orphan", { participant: p.id, name: p.name });
+      presence.watch(p);
+    }
+  }
+
+  // The holder's row changes in the order the streams open and close.
+  const holdChains = new Map<string, Promise<void>>();
+  const hold = (p: Participant, streaming: boolean): Promise<void> => {
+    if (!leases) return Promise.resolve();
+    const next = (holdChains.get(p.id) ?? Promise.resolve())
+      .catch(() => {})
+      .then(() => leases.hold(p.id, streaming));
+    holdChains.set(p.id, next);
+    const forget = () => {
+      if (holdChains.get(p.id) === next) holdChains.delete(p.id);
+    };
+    next.then(forget, forget);
+    return next;
+  };
 
   async function join(name: string, logicalTime: number): Promise<JoinResult> {
     const token = newSessionToken();
@@ -220,9 +285,25 @@ export function createHub({
       return closing;
     },
 
-    async start() {
+    async start(advertised = { address: "", adminUrl: null }) {
       fanOut.setTop(await log.top());
-      presence.restore(await log.presentParticipants());
+      if (leases) {
+        // Those whose server is alive stay that server's; the rest are orphans.
+        await keepLease(leases, advertised);
+        let renewing = false;
+        leaseTimer = setInterval(() => {
+          if (renewing || closing) return;
+          renewing = true;
+          keepLease(leases, advertised)
+            .catch((error) => logger.warn("lease_failed", { error: String(error) }))
+            .finally(() => {
+              renewing = false;
+            });
+        }, leaseRenewMs);
+        leaseTimer.unref();
+      } else {
+        presence.restore(await log.presentParticipants());
+      }
       fanOut.startHeartbeats();
     },
 
@@ -238,10 +319,14 @@ export function createHub({
           "missing session token: send metadata 'authorization: Bearer <session_token>'",
         );
       }
-      const everJoined =
-        presence.get(participantId) !== undefined ||
-        (await log.findParticipant(participantId)) !== undefined;
-      return presence.authenticate(participantId, token, everJoined);
+      if (presence.get(participantId)) return presence.authenticate(participantId, token, true);
+      const row = await log.findParticipant(participantId);
+      // Present in the log but new here: it joined through another server.
+      if (row && row.leftSeq === null) {
+        if (!tokenMatches(row.tokenHash, token)) throw wrongToken();
+        presence.adopt(row);
+      }
+      return presence.authenticate(participantId, token, row !== undefined);
     },
 
     publish(p, content, logicalTime, messageId) {
@@ -277,6 +362,8 @@ export function createHub({
         );
       }
       const afterSeq = since === 0 ? 0 : await log.seqAtOrBefore(since);
+      // On a shared log, the participant is ours now: no other server announces it as left.
+      await hold(p, true);
       ensureOpen();
       if (p.state !== "present") throw hasLeft();
       p.cursor?.fail(
@@ -286,7 +373,13 @@ export function createHub({
         sink,
         afterSeq,
         participantId: p.id,
-        onClose: (c) => presence.streamClosed(p, c),
+        onClose: (c) => {
+          presence.streamClosed(p, c);
+          if (p.cursor || closing || p.state !== "present") return;
+          hold(p, false).catch((error) =>
+            logger.warn("hold_failed", { participant: p.id, error: String(error) }),
+          );
+        },
       });
       presence.streamOpened(p, cursor);
       logger.info("subscribe", { participant: p.id, name: p.name, since, afterSeq });
@@ -302,9 +395,14 @@ export function createHub({
       if (closing) return;
       closing = true;
       presence.stop();
+      clearInterval(leaseTimer);
       await Promise.allSettled([...accepted]);
       await committer.flush();
       fanOut.failAll(new ChatError("unavailable", "server shutting down"));
+      // The others take over our participants now rather than after the lease runs out.
+      await leases?.release().catch((error) => {
+        logger.warn("lease_release_failed", { error: String(error) });
+      });
     },
   };
 }

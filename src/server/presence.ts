@@ -37,6 +37,13 @@ export interface PresenceOptions {
 export interface Presence {
   /** Takes in those the log says are present (after a restart); each starts its grace. */
   restore(rows: readonly ParticipantRow[]): void;
+  /**
+   * Takes in one the log says is present that this server did not know (it
+   * joined through another server sharing the log), without starting its grace.
+   */
+  adopt(row: ParticipantRow): Participant;
+  /** Starts the grace of a known participant without a stream here, unless it runs already. */
+  watch(p: Participant): void;
   /** A new participant on its way in, or RESOURCE_EXHAUSTED when the chat is full. */
   reserve(id: string, name: string, tokenHash: string): Participant;
   /** Its JOIN is committed. */
@@ -53,7 +60,7 @@ export interface Presence {
   /** A LEAVE is under way; undone by `leaveFailed`. */
   leaving(p: Participant): void;
   leaveFailed(p: Participant): void;
-  /** Its LEAVE is committed. */
+  /** Its LEAVE is committed (or it is no longer this server's to track). */
   left(p: Participant): void;
   /** Participants in the chat now (not those still joining), in join order. */
   list(): Participant[];
@@ -62,6 +69,10 @@ export interface Presence {
   /** Stops every grace timer (shutdown: nobody is announced as left by it). */
   stop(): void;
 }
+
+/** The error for a token that is not the participant's. */
+export const wrongToken = () =>
+  new ChatError("unauthenticated", "the session token does not belong to this participant");
 
 export function createPresence({
   logger,
@@ -91,23 +102,34 @@ export function createPresence({
   const hasLeft = () =>
     new ChatError("unauthenticated", "this participant has left the chat; join again");
 
+  const adopt = (row: ParticipantRow): Participant => {
+    const known = participants.get(row.id);
+    if (known) return known;
+    const p: Participant = {
+      id: row.id,
+      name: row.name,
+      tokenHash: row.tokenHash,
+      joinedSeq: row.joinedSeq,
+      joinedAt: row.joinedAt,
+      state: "present",
+      cursor: undefined,
+      graceTimer: undefined,
+    };
+    participants.set(p.id, p);
+    return p;
+  };
+
   return {
     restore(rows) {
       for (const row of rows) {
-        if (participants.has(row.id)) continue;
-        const p: Participant = {
-          id: row.id,
-          name: row.name,
-          tokenHash: row.tokenHash,
-          joinedSeq: row.joinedSeq,
-          joinedAt: row.joinedAt,
-          state: "present",
-          cursor: undefined,
-          graceTimer: undefined,
-        };
-        participants.set(p.id, p);
-        startGrace(p);
+        if (!participants.has(row.id)) startGrace(adopt(row));
       }
+    },
+
+    adopt,
+
+    watch(p) {
+      if (p.state === "present" && !p.cursor && !p.graceTimer) startGrace(p);
     },
 
     reserve(id, name, tokenHash) {
@@ -150,12 +172,7 @@ export function createPresence({
         if (everJoined) throw hasLeft();
         throw new ChatError("not_found", `no participant with id ${JSON.stringify(participantId)}`);
       }
-      if (!tokenMatches(p.tokenHash, token)) {
-        throw new ChatError(
-          "unauthenticated",
-          "the session token does not belong to this participant",
-        );
-      }
+      if (!tokenMatches(p.tokenHash, token)) throw wrongToken();
       if (p.state !== "present") throw hasLeft();
       return p;
     },

@@ -2,7 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
-import { createHub, type Hub } from "./hub.ts";
+import { type Advertised, createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
 import { createChatService } from "./service.ts";
@@ -38,8 +38,12 @@ export interface ChatServer {
   readonly metrics: ChatMetrics;
   /** starting until `listen` has bound, serving, then stopping once shutdown begins. */
   readonly state: "starting" | "serving" | "stopping";
-  /** Binds and serves; resolves with the bound "host:port". */
-  listen(host: string, port: number): Promise<string>;
+  /**
+   * Binds and serves; resolves with the bound "host:port". On a log shared by
+   * several servers, `advertised` is what this server's lease tells the others
+   * (the bound address and no admin URL by default).
+   */
+  listen(host: string, port: number, advertised?: Partial<Advertised>): Promise<string>;
   /** Refuses new calls, flushes pending commits, ends streams UNAVAILABLE, stops. */
   shutdown(): Promise<void>;
 }
@@ -99,7 +103,7 @@ export function createChatServer({
     get state() {
       return state;
     },
-    listen(host, port) {
+    listen(host, port, advertised = {}) {
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
           hostPort(host, port),
@@ -115,10 +119,16 @@ export function createChatServer({
               reject(error);
               return;
             }
-            hub.start().then(() => {
-              if (state === "starting") state = "serving";
-              resolve(hostPort(host, boundPort));
-            }, reject);
+            const bound = hostPort(host, boundPort);
+            hub
+              .start({
+                address: advertised.address ?? bound,
+                adminUrl: advertised.adminUrl ?? null,
+              })
+              .then(() => {
+                if (state === "starting") state = "serving";
+                resolve(bound);
+              }, reject);
           },
         );
       });

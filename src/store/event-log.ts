@@ -53,7 +53,18 @@ export type EventDraft =
       content: string;
       messageId: string | null;
     }
-  | { kind: "leave"; participantId: string; name: string; logicalTime: number };
+  | {
+      kind: "leave";
+      participantId: string;
+      name: string;
+      logicalTime: number;
+      /**
+       * The participant vanished (its leave grace ran out) rather than asked
+       * to leave: refused as "held" when a live server holds its stream, so a
+       * participant that came back anywhere is not announced as left.
+       */
+      vanished?: boolean;
+    };
 
 /** What became of one draft. */
 export type AppendResult =
@@ -62,7 +73,53 @@ export type AppendResult =
   /** A message whose (participant, message id) the log already holds: nothing new was stored. */
   | { status: "duplicate"; event: LogEvent }
   /** A message or leave from someone who is not in the chat: nothing was stored. */
-  | { status: "refused"; reason: "not_present" };
+  | { status: "refused"; reason: "not_present" }
+  /** A vanished participant's leave while a live server holds its stream: nothing was stored. */
+  | { status: "refused"; reason: "held" };
+
+/** A server sharing the log, as its lease shows it. */
+export interface ServerRow {
+  id: string;
+  /** Its gRPC address, as it was told to advertise it. */
+  address: string;
+  /** Its admin HTTP base URL, if it serves one. */
+  adminUrl: string | null;
+  startedAtMs: number;
+  /** When it last renewed its lease (the database's clock). */
+  renewedAtMs: number;
+}
+
+/** Who answers for a present participant: the server holding its stream or its leave grace. */
+export interface Holder {
+  participantId: string;
+  serverId: string | null;
+  /** Whether that server holds an open stream for it (else its leave grace runs there). */
+  streaming: boolean;
+}
+
+/**
+ * What several servers sharing one log need of it: leases that say which
+ * servers are alive, and which server answers for each participant. A log
+ * only one server uses (SQLite) has none.
+ */
+export interface Leases {
+  /** This server's id; its JOINs name it as their participant's holder. */
+  readonly serverId: string;
+  /** How long a lease lasts without renewal. */
+  readonly ttlMs: number;
+  /** Creates or renews this server's lease. */
+  renew(info: { address: string; adminUrl: string | null }): Promise<void>;
+  /** Ends this server's lease now (a clean shutdown), so others take over at once. */
+  release(): Promise<void>;
+  /** Servers whose lease is current, oldest first. */
+  servers(): Promise<ServerRow[]>;
+  /** This server now holds (true) or no longer holds (false) the participant's stream. */
+  hold(participantId: string, streaming: boolean): Promise<void>;
+  /** Present participants whose holder's lease has expired (or who have none). */
+  orphans(): Promise<ParticipantRow[]>;
+  /** The holder of every present participant. */
+  holders(): Promise<Holder[]>;
+}
 
 export type AppendListener = (appended: readonly LogEvent[]) => void;
 
@@ -75,6 +132,8 @@ export type AppendListener = (appended: readonly LogEvent[]) => void;
 export interface EventLog {
   readonly logId: string;
   readonly backend: "sqlite" | "postgres";
+  /** Present when several servers may share this log. */
+  readonly leases?: Leases;
   /**
    * Stores the drafts in one transaction, in order, and resolves after the
    * commit with one result per draft. Rejects, storing nothing, when the

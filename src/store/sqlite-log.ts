@@ -50,6 +50,9 @@ export function createSqliteLog({
       messageId: p("messageId"),
       sentAtMs: p("sentAtMs"),
     })
+    // Only the (participant, message id) index can conflict: seq and logical
+    // time are stamped here. A conflict is a retry, answered with the first event.
+    .onConflictDoNothing()
     .prepare();
   const insertParticipant = db
     .insert(participants)
@@ -66,11 +69,6 @@ export function createSqliteLog({
     .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
     .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
     .prepare();
-  const selectPresence = db
-    .select({ leftSeq: participants.leftSeq })
-    .from(participants)
-    .where(eq(participants.id, p("id")))
-    .prepare();
   const selectPresentNames = db
     .select({ name: participants.name })
     .from(participants)
@@ -80,82 +78,83 @@ export function createSqliteLog({
 
   let top: LogTop = reads.top();
   const listeners = new Set<AppendListener>();
-
-  const isPresent = (id: string) => {
-    const row = selectPresence.get({ id });
-    return row !== undefined && row.leftSeq === null;
-  };
+  // This process is the log's only writer, so who is present is known here
+  // without a read per message; a rolled-back batch undoes its changes.
+  const present = new Set(reads.presentParticipants().map((row) => row.id));
 
   const stampAndInsert = sqlite.transaction(
-    (drafts: readonly EventDraft[]): { results: AppendResult[]; stored: LogEvent[] } => {
+    (
+      drafts: readonly EventDraft[],
+      undo: Array<() => void>,
+    ): { results: AppendResult[]; stored: LogEvent[] } => {
       let { seq, logicalTime } = top;
       const sentAtMs = now();
       const results: AppendResult[] = [];
       const stored: LogEvent[] = [];
       for (const draft of drafts) {
-        let content: string;
+        const id = draft.participantId;
         let name = draft.name;
+        if (draft.kind === "join") {
+          name = effectiveName(
+            draft.name,
+            selectPresentNames.all().map((row) => row.name),
+          );
+        } else if (!present.has(id)) {
+          // A retry of a message stored before its sender left is still that message.
+          const first =
+            draft.kind === "message" && draft.messageId !== null
+              ? reads.findByMessageId(id, draft.messageId)
+              : undefined;
+          results.push(first ? { status: "duplicate", event: first } : NOT_PRESENT);
+          continue;
+        }
+        const event: LogEvent = {
+          seq: seq + 1,
+          logicalTime: Math.max(logicalTime, draft.logicalTime) + 1,
+          kind: draft.kind,
+          participantId: id,
+          name,
+          content: "",
+          sentAtMs,
+        };
         let messageId: string | null = null;
         switch (draft.kind) {
           case "join":
-            name = effectiveName(
-              draft.name,
-              selectPresentNames.all().map((row) => row.name),
-            );
+            event.content = joinSentence(name, event.logicalTime);
             break;
           case "leave":
-            if (!isPresent(draft.participantId)) {
-              results.push(NOT_PRESENT);
-              continue;
-            }
+            event.content = leaveSentence(name, event.logicalTime);
             break;
           case "message":
+            event.content = draft.content;
             messageId = draft.messageId;
-            if (messageId !== null) {
-              // Earlier in this batch too: the transaction sees its own rows.
-              const first = reads.findByMessageId(draft.participantId, messageId);
-              if (first) {
-                results.push({ status: "duplicate", event: first });
-                continue;
-              }
-            }
-            if (!isPresent(draft.participantId)) {
-              results.push(NOT_PRESENT);
-              continue;
-            }
             break;
         }
-        seq += 1;
-        logicalTime = Math.max(logicalTime, draft.logicalTime) + 1;
-        switch (draft.kind) {
-          case "join":
-            content = joinSentence(name, logicalTime);
-            insertParticipant.run({
-              id: draft.participantId,
-              name,
-              tokenHash: draft.tokenHash,
-              joinedSeq: seq,
-              joinedAt: logicalTime,
-            });
-            break;
-          case "leave":
-            content = leaveSentence(name, logicalTime);
-            markLeft.run({ id: draft.participantId, leftSeq: seq, leftAt: logicalTime });
-            break;
-          case "message":
-            content = draft.content;
-            break;
+        if (insertEvent.run({ ...event, messageId }).changes === 0) {
+          // The log (or this batch) already holds this message id: nothing new.
+          results.push({
+            status: "duplicate",
+            event: reads.findByMessageId(id, messageId as string) as LogEvent,
+          });
+          continue;
         }
-        const event: LogEvent = {
-          seq,
-          logicalTime,
-          kind: draft.kind,
-          participantId: draft.participantId,
-          name,
-          content,
-          sentAtMs,
-        };
-        insertEvent.run({ ...event, messageId });
+        seq = event.seq;
+        logicalTime = event.logicalTime;
+        if (draft.kind === "join") {
+          insertParticipant.run({
+            id,
+            name,
+            tokenHash: draft.tokenHash,
+            joinedSeq: seq,
+            joinedAt: logicalTime,
+          });
+          present.add(id);
+          undo.push(() => present.delete(id));
+        } else if (draft.kind === "leave") {
+          markLeft.run({ id, leftSeq: seq, leftAt: logicalTime });
+          present.delete(id);
+          undo.push(() => present.add(id));
+        }
         stored.push(event);
         results.push({ status: "stored", event });
       }
@@ -165,7 +164,15 @@ export function createSqliteLog({
 
   const append = (drafts: readonly EventDraft[]): AppendResult[] => {
     if (drafts.length === 0) return [];
-    const { results, stored } = stampAndInsert.immediate(drafts);
+    const undo: Array<() => void> = [];
+    let outcome: { results: AppendResult[]; stored: LogEvent[] };
+    try {
+      outcome = stampAndInsert.immediate(drafts, undo);
+    } catch (error) {
+      for (const step of undo.reverse()) step();
+      throw error;
+    }
+    const { results, stored } = outcome;
     const last = stored[stored.length - 1];
     if (!last) return results;
     top = { seq: last.seq, logicalTime: last.logicalTime };
