@@ -83,10 +83,10 @@ try {
     admin: `${config.adminHost}:${config.adminPort}`,
     error: (error as Error).message,
   });
-  log.close();
+  await log.close();
   process.exit(1);
 }
-const top = log.top();
+const top = await log.top();
 logger.info("listening", {
   address,
   admin: admin.url,
@@ -111,9 +111,10 @@ async function stop(signal: string): Promise<void> {
   await server.shutdown();
   await admin?.stop();
   history.close();
-  log.close();
+  const { seq } = await log.top();
+  await log.close();
   clearTimeout(deadline);
-  logger.info("stopped", { seq: log.top().seq });
+  logger.info("stopped", { seq });
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

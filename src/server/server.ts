@@ -3,7 +3,7 @@ import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
 import { createHealth } from "./health.ts";
-import { createHub, type Hub } from "./hub.ts";
+import { type Advertised, createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
 import { addReflection } from "./reflection.ts";
@@ -46,8 +46,12 @@ export interface ChatServer {
    * the moment shutdown begins it is NOT_SERVING whatever this says.
    */
   setHealth(serving: boolean): void;
-  /** Binds and serves; resolves with the bound "host:port". */
-  listen(host: string, port: number): Promise<string>;
+  /**
+   * Binds and serves; resolves with the bound "host:port". On a log shared by
+   * several servers, `advertised` is what this server's lease tells the others
+   * (the bound address and no admin URL by default).
+   */
+  listen(host: string, port: number, advertised?: Partial<Advertised>): Promise<string>;
   /** Refuses new calls, flushes pending commits, ends streams UNAVAILABLE, stops. */
   shutdown(): Promise<void>;
 }
@@ -118,7 +122,7 @@ export function createChatServer({
       backendServing = serving;
       updateHealth();
     },
-    listen(host, port) {
+    listen(host, port, advertised = {}) {
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
           hostPort(host, port),
@@ -134,10 +138,17 @@ export function createChatServer({
               reject(error);
               return;
             }
-            hub.start();
-            if (state === "starting") state = "serving";
-            updateHealth();
-            resolve(hostPort(host, boundPort));
+            const bound = hostPort(host, boundPort);
+            hub
+              .start({
+                address: advertised.address ?? bound,
+                adminUrl: advertised.adminUrl ?? null,
+              })
+              .then(() => {
+                if (state === "starting") state = "serving";
+                updateHealth();
+                resolve(bound);
+              }, reject);
           },
         );
       });
@@ -147,14 +158,16 @@ export function createChatServer({
       updateHealth();
       // Watchers have seen NOT_SERVING; their streams would hold tryShutdown open.
       health.endWatches("server shutting down");
-      stopped ??= new Promise<void>((resolve) => {
-        hub.close();
-        const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      stopped ??= hub.close().then(
+        () =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
+            grpcServer.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          }),
+      );
       return stopped;
     },
   };

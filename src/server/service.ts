@@ -10,7 +10,7 @@ import type {
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { EventSink } from "./cursor.ts";
+import type { Cursor, EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
@@ -50,7 +50,7 @@ function authenticate(
   hub: Hub,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
   participantId: string,
-): Participant {
+): Promise<Participant> {
   if (participantId === "") throw invalid("participant_id is required");
   const header = call.metadata.get("authorization")[0];
   const token = bearerToken(header);
@@ -90,27 +90,36 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     call: grpc.ServerWritableStream<SubscribeRequest__Output, unknown>,
     sink: EventSink,
   ) => {
-    try {
+    let cursor: Cursor | undefined;
+    let gone = false;
+    const detach = () => {
+      gone = true;
+      cursor?.detach();
+    };
+    call.on("cancelled", detach);
+    call.on("close", detach);
+    const open = async () => {
       if (hub.closing) throw new ChatError("unavailable", "server shutting down");
       const request = wellFormed(call.request);
       // A resume against a different log is refused first: the participant
       // it names may not exist here at all.
       hub.checkLogId(request.logId);
-      const participant = authenticate(hub, call, request.participantId);
+      const participant = await authenticate(hub, call, request.participantId);
       // Headers now, so the client knows it is connected before the first event.
       call.sendMetadata(new Metadata());
-      const cursor = hub.subscribe(
+      cursor = await hub.subscribe(
         participant,
         { since: request.since, logId: request.logId },
         sink,
       );
+      // The peer went away while the stream was being set up.
+      if (gone) cursor.detach();
       // A first stream starts before the participant's own JOIN; a resume starts after it.
       if (request.since >= participant.joinedAt) metrics.subscriberResumed();
-      call.on("cancelled", () => cursor.detach());
-      call.on("close", () => cursor.detach());
-    } catch (error) {
+    };
+    open().catch((error) => {
       call.emit("error", toServiceError(error, logger));
-    }
+    });
   };
 
   return {
@@ -131,7 +140,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     Publish: unary(
       async (request, call): Promise<PublishAck> => {
         const arrived = performance.now();
-        const participant = authenticate(hub, call, request.participantId);
+        const participant = await authenticate(hub, call, request.participantId);
         const content = requireValue(checkMessage(request.content));
         const messageId = requireValue(checkMessageId(request.messageId));
         const logicalTime = checkLogicalTime(request.logicalTime);
@@ -150,7 +159,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     ),
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
-      const participant = authenticate(hub, call, request.participantId);
+      const participant = await authenticate(hub, call, request.participantId);
       const logicalTime = checkLogicalTime(request.logicalTime);
       const event = await hub.leave(participant, logicalTime);
       return { logicalTime: event.logicalTime, seq: event.seq };

@@ -98,6 +98,6 @@ test("from the moment shutdown begins Watch says NOT_SERVING, then its stream en
     }
   } finally {
     await server.shutdown();
-    log.close();
+    await log.close();
   }
 });

@@ -81,8 +81,8 @@ export function createAdminApp({
     return next();
   });
 
-  app.get("/healthz", query(noQuery), (c) => {
-    const top = log.top();
+  app.get("/healthz", query(noQuery), async (c) => {
+    const top = await log.top();
     const status = server.state;
     return c.json(
       {
@@ -97,10 +97,10 @@ export function createAdminApp({
     );
   });
 
-  app.get("/participants", query(participantsQuery), (c) => {
+  app.get("/participants", query(participantsQuery), async (c) => {
     const { all } = c.req.valid("query");
     const live = new Map(server.hub.participants().map((p) => [p.id, p]));
-    const rows = all ? log.allParticipants() : log.presentParticipants();
+    const rows = await (all ? log.allParticipants() : log.presentParticipants());
     return c.json({
       logId: log.logId,
       participants: rows
@@ -111,12 +111,12 @@ export function createAdminApp({
 
   app.get("/history", query(historyQuery), async (c) => {
     const { since, before, limit } = c.req.valid("query");
-    if (before === undefined) checkSince(since ?? 0, log.top().logicalTime);
+    if (before === undefined) checkSince(since ?? 0, (await log.top()).logicalTime);
     const page = await history.page(
       before === undefined ? { since: since ?? 0, limit } : { before, limit },
     );
     // Read after the page: the log may have grown while the page was read.
-    const top = log.top();
+    const top = await log.top();
     // `next`: the `since` for the newer page, null once this page reaches the newest event.
     // `previous`: the `before` for the older page, null once it starts at the first event.
     const next = page.last && page.last.seq < top.seq ? page.last.logicalTime : null;
