@@ -1,5 +1,11 @@
+import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
-import { HealthImplementation, type ServingStatus } from "grpc-health-check";
+import type { ServingStatus } from "grpc-health-check";
+
+// Loaded when a server is made, not when this file is imported: grpc-health-check
+// parses its .proto with its own proto-loader on import, which --help and a bad
+// flag should not wait for.
+const require = createRequire(import.meta.url);
 
 /** What the standard health service answers for a service name. */
 export type HealthStatus = Extract<ServingStatus, "SERVING" | "NOT_SERVING">;
@@ -17,6 +23,8 @@ export interface ChatHealth {
 }
 
 export function createHealth(services: readonly string[]): ChatHealth {
+  const { HealthImplementation } =
+    require("grpc-health-check") as typeof import("grpc-health-check");
   const health = new HealthImplementation(
     Object.fromEntries(services.map((name) => [name, "NOT_SERVING"])),
   );
