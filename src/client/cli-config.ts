@@ -11,6 +11,7 @@ import {
 } from "../cli/flags.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import { checkName } from "../protocol/validation.ts";
+import { DIAGNOSTIC_FORMATS, type DiagnosticFormat } from "./diagnostics.ts";
 
 /** Everything `bun run client` can be told, parsed once and passed down. */
 export interface ClientConfig {
@@ -24,6 +25,8 @@ export interface ClientConfig {
   tlsCa?: string;
   /** Plaintext, said out loud; only to a loopback server (the default there). */
   insecure: boolean;
+  /** How the client's own notes on stderr are written; the chat screen stays human. */
+  logFormat: DiagnosticFormat;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -69,6 +72,12 @@ export const CLIENT_FLAGS: FlagTable<keyof ClientConfig> = {
     shownDefault: "plaintext to loopback servers only",
     help: "connect without TLS; allowed only to 127.0.0.1, ::1 or localhost",
   },
+  "log-format": {
+    key: "logFormat",
+    env: "CHITCHAT_LOG_FORMAT",
+    default: "text",
+    help: "the client's notes on stderr: text (as they read) or json (one object per line); the chat on stdout is unchanged",
+  },
 };
 
 /** The host of a "host:port" (IPv6 without its brackets). */
@@ -104,6 +113,7 @@ const schema = z.object({
   connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
   tlsCa: z.string().min(1, "--tls-ca must not be empty").optional(),
   insecure: booleanFlag("insecure"),
+  logFormat: z.enum(DIAGNOSTIC_FORMATS, { error: "--log-format must be text or json" }),
 });
 
 /**

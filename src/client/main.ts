@@ -6,6 +6,7 @@ import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
 import { configOrExit } from "../cli/flags.ts";
 import { checkMessage } from "../protocol/validation.ts";
 import { parseClientConfig } from "./cli-config.ts";
+import { createDiagnostics } from "./diagnostics.ts";
 import { type LogFile, openLogFile } from "./log-file.ts";
 import { formatEvent, formatLogLine, formatStatus, sanitize } from "./render.ts";
 import { createChatSession } from "./session.ts";
@@ -16,11 +17,14 @@ const config = configOrExit(
   "chitchat client",
 );
 
+// The client's own notes (stderr) follow --log-format; the chat (stdout) stays human.
+const diagnostics = createDiagnostics(config.logFormat, process.stderr);
+
 let logFile: LogFile;
 try {
   logFile = openLogFile(config.logFile);
 } catch (error) {
-  console.error(`chitchat client: cannot open the log file: ${(error as Error).message}`);
+  diagnostics.fatal(`cannot open the log file: ${(error as Error).message}`);
   process.exit(1);
 }
 
@@ -30,14 +34,14 @@ try {
     ? credentials.createSsl(readFileSync(config.tlsCa))
     : credentials.createInsecure();
 } catch (error) {
-  console.error(`chitchat client: cannot read --tls-ca: ${(error as Error).message}`);
+  diagnostics.fatal(`cannot read --tls-ca: ${(error as Error).message}`);
   process.exit(1);
 }
 
 const terminal = createTerminal({
   input: process.stdin,
   output: process.stdout,
-  errors: process.stderr,
+  errors: diagnostics.notes,
 });
 // A reader that went away (`| head`) is not our failure.
 process.stdout.on("error", () => {});
@@ -72,7 +76,7 @@ async function exit(code: number, message?: string): Promise<never> {
   if (!exiting) {
     exiting = true;
     terminal.close();
-    if (message) process.stderr.write(`chitchat client: ${sanitize(message)}\n`);
+    if (message) diagnostics.fatal(sanitize(message));
     logFile.close();
     await Promise.all([flush(process.stdout), flush(process.stderr)]);
   }

@@ -2,9 +2,11 @@ import * as grpc from "@grpc/grpc-js";
 import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
+import { createHealth } from "./health.ts";
 import { type Advertised, createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
+import { addReflection } from "./reflection.ts";
 import { createChatService } from "./service.ts";
 import type { TlsFiles } from "./tls.ts";
 import { guardService } from "./wire-guard.ts";
@@ -38,6 +40,12 @@ export interface ChatServer {
   readonly metrics: ChatMetrics;
   /** starting until `listen` has bound, serving, then stopping once shutdown begins. */
   readonly state: "starting" | "serving" | "stopping";
+  /**
+   * What `grpc.health.v1.Health` says while serving: SERVING by default; false
+   * (e.g. while a database backend is unreachable) makes it NOT_SERVING. From
+   * the moment shutdown begins it is NOT_SERVING whatever this says.
+   */
+  setHealth(serving: boolean): void;
   /**
    * Binds and serves; resolves with the bound "host:port". On a log shared by
    * several servers, `advertised` is what this server's lease tells the others
@@ -94,14 +102,25 @@ export function createChatServer({
     passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
     service as unknown as grpc.UntypedServiceImplementation,
   );
+  // The standard health service and server reflection, beside ChitChat.
+  const health = createHealth(["", SERVICE_NAME]);
+  health.addToServer(grpcServer);
+  addReflection(grpcServer);
   let stopped: Promise<void> | undefined;
   let state: ChatServer["state"] = "starting";
+  let backendServing = true;
+  const updateHealth = () =>
+    health.set(state === "serving" && backendServing ? "SERVING" : "NOT_SERVING");
 
   return {
     hub,
     metrics,
     get state() {
       return state;
+    },
+    setHealth(serving) {
+      backendServing = serving;
+      updateHealth();
     },
     listen(host, port, advertised = {}) {
       return new Promise((resolve, reject) => {
@@ -127,6 +146,7 @@ export function createChatServer({
               })
               .then(() => {
                 if (state === "starting") state = "serving";
+                updateHealth();
                 resolve(bound);
               }, reject);
           },
@@ -135,6 +155,9 @@ export function createChatServer({
     },
     shutdown() {
       state = "stopping";
+      updateHealth();
+      // Watchers have seen NOT_SERVING; their streams would hold tryShutdown open.
+      health.endWatches("server shutting down");
       stopped ??= hub.close().then(
         () =>
           new Promise<void>((resolve) => {

@@ -13,6 +13,7 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 10_000,
         tlsCa: undefined,
         insecure: false,
+        logFormat: "text",
       },
     });
   });
@@ -25,6 +26,7 @@ describe("parseClientConfig", () => {
       CHITCHAT_LOG_FILE: "/tmp/env.log",
       CHITCHAT_CONNECT_TIMEOUT_MS: "500",
       CHITCHAT_TLS_CA: "/etc/ca.pem",
+      CHITCHAT_LOG_FORMAT: "json",
     };
     expect(parseClientConfig([], env)).toEqual({
       kind: "config",
@@ -36,13 +38,24 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: "/etc/ca.pem",
         insecure: false,
+        logFormat: "json",
       },
     });
     expect(
-      parseClientConfig(["--name", " Bo ", "--server", "[::1]:7", "--since", "0", "--insecure"], {
-        ...env,
-        CHITCHAT_TLS_CA: "",
-      }),
+      parseClientConfig(
+        [
+          "--name",
+          " Bo ",
+          "--server",
+          "[::1]:7",
+          "--since",
+          "0",
+          "--insecure",
+          "--log-format",
+          "text",
+        ],
+        { ...env, CHITCHAT_TLS_CA: "" },
+      ),
     ).toEqual({
       kind: "config",
       config: {
@@ -53,6 +66,7 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: undefined,
         insecure: true,
+        logFormat: "text",
       },
     });
   });
@@ -119,6 +133,10 @@ describe("parseClientConfig", () => {
     expect(parseClientConfig(["--name", "Bo", "--server", "nohost"], {})).toEqual({
       kind: "error",
       message: "--server must look like host:port",
+    });
+    expect(parseClientConfig(["--name", "Bo", "--log-format", "xml"], {})).toEqual({
+      kind: "error",
+      message: "--log-format must be text or json",
     });
     expect(parseClientConfig(["--name", "Bo", "--nope"], {})).toMatchObject({ kind: "error" });
   });
