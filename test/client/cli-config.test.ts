@@ -13,6 +13,7 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 10_000,
         tlsCa: undefined,
         insecure: false,
+        color: "auto",
       },
     });
   });
@@ -36,6 +37,7 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: "/etc/ca.pem",
         insecure: false,
+        color: "auto",
       },
     });
     expect(
@@ -53,6 +55,7 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: undefined,
         insecure: true,
+        color: "auto",
       },
     });
   });
@@ -121,6 +124,26 @@ describe("parseClientConfig", () => {
       message: "--server must look like host:port",
     });
     expect(parseClientConfig(["--name", "Bo", "--nope"], {})).toMatchObject({ kind: "error" });
+  });
+
+  test("--color: auto by default, always or never; anything else is refused", () => {
+    const color = (args: string[], env: Record<string, string> = {}) => {
+      const parsed = parseClientConfig(["--name", "Bo", ...args], env);
+      return parsed.kind === "config"
+        ? parsed.config.color
+        : (parsed as { message: string }).message;
+    };
+    expect(color([])).toBe("auto");
+    expect(color(["--color", "always"])).toBe("always");
+    expect(color([], { CHITCHAT_COLOR: "never" })).toBe("never");
+    expect(color(["--color", "never"], { CHITCHAT_COLOR: "always" })).toBe("never");
+    expect(color(["--color", "yes"])).toBe("--color must be auto, always or never");
+  });
+
+  test("--help names the commands and how colour is turned off", () => {
+    for (const word of ["/help", "/who", "/history N", "//text", "NO_COLOR", "--color"]) {
+      expect(clientHelp()).toContain(word);
+    }
   });
 
   test("--help lists every flag with its env twin", () => {
