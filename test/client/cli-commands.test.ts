@@ -6,7 +6,7 @@ import { HELP_LINES } from "../../src/client/commands.ts";
 import { nameColor } from "../../src/client/render.ts";
 import { readEvents } from "../support/db-file.ts";
 import { Harness } from "../support/harness.ts";
-import type { Child } from "../support/process.ts";
+import { type Child, cleanEnv, ROOT } from "../support/process.ts";
 import { defined } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -167,7 +167,56 @@ describe("terminal client commands", () => {
     },
     SLOW,
   );
+
+  test(
+    "on a terminal names are coloured by default, and not with NO_COLOR",
+    async () => {
+      const server = await h.server(h.dbPath(), [], SERVER_START_MS);
+      const tty = `\x1b[${nameColor("Tty")}mTty\x1b[39m`;
+      const coloured = await onTerminal(server.address, {});
+      expect(coloured).toMatch(new RegExp(`Participant ${escapeRe(tty)} joined Chit Chat`));
+      expect(coloured).toMatch(new RegExp(`Participant ${escapeRe(tty)} left Chit Chat`));
+      const plain = await onTerminal(server.address, { NO_COLOR: "1" });
+      expect(plain).toMatch(/Participant Tty joined Chit Chat/);
+      expect(plain).not.toContain(`\x1b[${nameColor("Tty")}m`);
+    },
+    SLOW,
+  );
 });
+
+/**
+ * Runs the client on a pseudo-terminal (util-linux `script`), as a person would,
+ * until it shows its JOIN; then types /quit. Everything the terminal showed.
+ */
+async function onTerminal(address: string, env: Record<string, string>): Promise<string> {
+  const command = [
+    process.execPath,
+    "src/client/main.ts",
+    ...["--name", "Tty", "--server", address, "--log-file", join(h.dir(), "tty.log")],
+  ].join(" ");
+  const proc = Bun.spawn(["script", "-qfc", command, "/dev/null"], {
+    cwd: ROOT,
+    env: { ...cleanEnv(), ...env },
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let shown = "";
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proc.stdout) shown += decoder.decode(chunk, { stream: true });
+  })();
+  try {
+    await waitFor(() => /Tty.*joined Chit Chat/.test(shown), { what: "the JOIN on the terminal" });
+    proc.stdin.write("/quit\r");
+    proc.stdin.flush();
+    expect(await proc.exited).toBe(0);
+    await reading;
+    return shown;
+  } finally {
+    proc.kill("SIGKILL");
+  }
+}
 
 function escapeRe(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
