@@ -96,7 +96,7 @@ export function createChatServer({
     participants: () => hub.participants().length,
     queueStats: () => hub.queueStats(),
   });
-  const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
+  const service = createChatService({ hub, log, logger: logger.child("grpc"), metrics });
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),

@@ -4,12 +4,16 @@ import { ChatError } from "../protocol/errors.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   ChitChatHandlers,
+  HistoryReply,
   JoinAck,
   LeaveAck,
+  ListParticipantsReply,
   PublishAck,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { toBroadcast } from "./broadcast-bytes.ts";
 import type { Cursor, EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
@@ -21,11 +25,16 @@ import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 
 export interface ChatServiceOptions {
   hub: Hub;
+  /** What History reads (the hub's own reads go through the hub). */
+  log: Pick<EventLog, "top" | "readBefore">;
   logger: Logger;
   metrics: ChatMetrics;
 }
 
 const invalid = (message: string) => new ChatError("invalid_argument", message);
+
+/** Most events one History call returns. */
+export const HISTORY_RPC_MAX_LIMIT = 1000;
 
 /** Rejects requests whose bytes were not a valid message (see wire-guard.ts). */
 function wellFormed<T extends object>(request: Guarded<T>): T {
@@ -64,7 +73,12 @@ function authenticate(
 }
 
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({
+  hub,
+  log,
+  logger,
+  metrics,
+}: ChatServiceOptions): ChitChatHandlers {
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -163,6 +177,33 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
       const logicalTime = checkLogicalTime(request.logicalTime);
       const event = await hub.leave(participant, logicalTime);
       return { logicalTime: event.logicalTime, seq: event.seq };
+    }),
+
+    ListParticipants: unary(async (request, call): Promise<ListParticipantsReply> => {
+      await authenticate(hub, call, request.participantId);
+      const present = (await hub.participants())
+        .filter((p) => p.state === "present")
+        .sort((a, b) => a.joinedSeq - b.joinedSeq);
+      return {
+        participants: present.map((p) => ({
+          participantId: p.id,
+          name: p.name,
+          joinedLogicalTime: p.joinedAt,
+          joinedSeq: p.joinedSeq,
+          streaming: p.cursor !== undefined,
+        })),
+      };
+    }),
+
+    History: unary(async (request, call): Promise<HistoryReply> => {
+      await authenticate(hub, call, request.participantId);
+      const { limit } = request;
+      if (limit < 1 || limit > HISTORY_RPC_MAX_LIMIT) {
+        throw invalid(`limit must be between 1 and ${HISTORY_RPC_MAX_LIMIT} (got ${limit})`);
+      }
+      const top = await log.top();
+      const events = await log.readBefore(top.logicalTime + 1, limit);
+      return { events: events.map((event) => toBroadcast(event, true)) };
     }),
 
     Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),
