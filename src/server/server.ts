@@ -88,7 +88,7 @@ export function createChatServer({
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
-    service as unknown as grpc.UntypedServiceImplementation,
+    service.handlers as unknown as grpc.UntypedServiceImplementation,
   );
   let stopped: Promise<void> | undefined;
   let state: ChatServer["state"] = "starting";
@@ -126,6 +126,7 @@ export function createChatServer({
       state = "stopping";
       stopped ??= new Promise<void>((resolve) => {
         hub.close();
+        service.closeStreams();
         const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
         grpcServer.tryShutdown(() => {
           clearTimeout(force);

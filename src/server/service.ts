@@ -7,6 +7,7 @@ import type {
   JoinAck,
   LeaveAck,
   PublishAck,
+  PublishRequest__Output,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
@@ -14,6 +15,7 @@ import type { EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
+import { type PublishStreamHandle, servePublishStream } from "./publish-stream.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { batchSink, broadcastSink } from "./stream-sinks.ts";
@@ -48,7 +50,7 @@ function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: st
 
 function authenticate(
   hub: Hub,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  call: { metadata: grpc.Metadata },
   participantId: string,
 ): Participant {
   if (participantId === "") throw invalid("participant_id is required");
@@ -63,8 +65,38 @@ function authenticate(
   return hub.authenticate(participantId, token);
 }
 
+/** The gRPC handlers, and what shutdown must do to the streams they hold. */
+export interface ChatService {
+  handlers: ChitChatHandlers;
+  /** Ends every PublishStream UNAVAILABLE once its pending results are written. */
+  closeStreams(): void;
+}
+
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChatService {
+  const publishStreams = new Set<PublishStreamHandle>();
+
+  /** Publish's checks and store, shared by Publish and PublishStream. */
+  const store = async (
+    participant: Participant,
+    request: PublishRequest__Output,
+  ): Promise<PublishAck> => {
+    const arrived = performance.now();
+    const content = requireValue(checkMessage(request.content));
+    const messageId = requireValue(checkMessageId(request.messageId));
+    const logicalTime = checkLogicalTime(request.logicalTime);
+    const event = await hub.publish(participant, content, logicalTime, messageId);
+    // The hub settles a publish after its commit's fan-out has run.
+    metrics.publishFannedOut((performance.now() - arrived) / 1000);
+    logger.info("publish", {
+      participant: participant.id,
+      name: participant.name,
+      lt: event.logicalTime,
+      seq: event.seq,
+    });
+    return { logicalTime: event.logicalTime, seq: event.seq };
+  };
+
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -113,7 +145,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     }
   };
 
-  return {
+  const handlers: ChitChatHandlers = {
     Join: unary(async (request): Promise<JoinAck> => {
       const name = requireValue(checkName(request.name));
       const logicalTime = checkLogicalTime(request.logicalTime);
@@ -129,25 +161,36 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     }),
 
     Publish: unary(
-      async (request, call): Promise<PublishAck> => {
-        const arrived = performance.now();
-        const participant = authenticate(hub, call, request.participantId);
-        const content = requireValue(checkMessage(request.content));
-        const messageId = requireValue(checkMessageId(request.messageId));
-        const logicalTime = checkLogicalTime(request.logicalTime);
-        const event = await hub.publish(participant, content, logicalTime, messageId);
-        // The hub settles a publish after its commit's fan-out has run.
-        metrics.publishFannedOut((performance.now() - arrived) / 1000);
-        logger.info("publish", {
-          participant: participant.id,
-          name: participant.name,
-          lt: event.logicalTime,
-          seq: event.seq,
-        });
-        return { logicalTime: event.logicalTime, seq: event.seq };
-      },
+      async (request, call): Promise<PublishAck> =>
+        store(await authenticate(hub, call, request.participantId), request),
       (error) => metrics.publishRejected(error instanceof ChatError ? error.code : "internal"),
     ),
+
+    PublishStream: (call) => {
+      if (hub.closing) {
+        call.emit(
+          "error",
+          toServiceError(new ChatError("unavailable", "server shutting down"), logger),
+        );
+        return;
+      }
+      const handle = servePublishStream<Participant>(
+        call,
+        {
+          // Once per stream; awaited, so an asynchronous hub fits as it is.
+          authenticate: async (c, participantId) => await authenticate(hub, c, participantId),
+          alive: (participant) => participant.state === "present",
+          publish: store,
+          wellFormed,
+          logger,
+          rejected: (reason) => metrics.publishRejected(reason),
+          held: (count) => metrics.publishStreamHeld(count),
+          paused: (reason) => metrics.publishStreamPaused(reason),
+        },
+        () => publishStreams.delete(handle),
+      );
+      publishStreams.add(handle);
+    },
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
       const participant = authenticate(hub, call, request.participantId);
@@ -158,5 +201,11 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
 
     Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),
     SubscribeBatches: (call) => subscribe(call, batchSink(call, { logger, metrics })),
+  };
+  return {
+    handlers,
+    closeStreams() {
+      for (const stream of [...publishStreams]) stream.close();
+    },
   };
 }

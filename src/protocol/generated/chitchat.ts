@@ -10,6 +10,7 @@ import type { LeaveAck as _chitchat_v1_LeaveAck, LeaveAck__Output as _chitchat_v
 import type { LeaveRequest as _chitchat_v1_LeaveRequest, LeaveRequest__Output as _chitchat_v1_LeaveRequest__Output } from './chitchat/v1/LeaveRequest';
 import type { PublishAck as _chitchat_v1_PublishAck, PublishAck__Output as _chitchat_v1_PublishAck__Output } from './chitchat/v1/PublishAck';
 import type { PublishRequest as _chitchat_v1_PublishRequest, PublishRequest__Output as _chitchat_v1_PublishRequest__Output } from './chitchat/v1/PublishRequest';
+import type { PublishResult as _chitchat_v1_PublishResult, PublishResult__Output as _chitchat_v1_PublishResult__Output } from './chitchat/v1/PublishResult';
 import type { SubscribeRequest as _chitchat_v1_SubscribeRequest, SubscribeRequest__Output as _chitchat_v1_SubscribeRequest__Output } from './chitchat/v1/SubscribeRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -29,6 +30,7 @@ export interface ProtoGrpcType {
       LeaveRequest: MessageTypeDefinition<_chitchat_v1_LeaveRequest, _chitchat_v1_LeaveRequest__Output>
       PublishAck: MessageTypeDefinition<_chitchat_v1_PublishAck, _chitchat_v1_PublishAck__Output>
       PublishRequest: MessageTypeDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishRequest__Output>
+      PublishResult: MessageTypeDefinition<_chitchat_v1_PublishResult, _chitchat_v1_PublishResult__Output>
       SubscribeRequest: MessageTypeDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_SubscribeRequest__Output>
     }
   }
