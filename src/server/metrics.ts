@@ -27,6 +27,8 @@ export interface ChatMetrics {
   /** Where the gauges read from, once the hub exists. */
   setSources(sources: MetricsSources): void;
   publishRejected(reason: string): void;
+  /** A publish request arrived, by the RPC that carried it. */
+  publishReceived(rpc: "Publish" | "PublishStream"): void;
   /** Seconds from a publish arriving to its event being handed to every subscriber. */
   publishFannedOut(seconds: number): void;
   /** `count` events were sent from the log (catching up). */
@@ -65,6 +67,14 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     labelNames: ["reason"] as const,
     registers,
   });
+  const received = new Counter({
+    name: "chitchat_publish_requests_total",
+    help: "Publish requests received, by the RPC that carried them (Publish, or one message on PublishStream).",
+    labelNames: ["rpc"] as const,
+    registers,
+  });
+  received.inc({ rpc: "Publish" }, 0);
+  received.inc({ rpc: "PublishStream" }, 0);
   const replayed = new Counter({
     name: "chitchat_replayed_events_total",
     help: "Events sent to subscribers from the log (catching up) rather than live.",
@@ -176,6 +186,7 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
       sources = next;
     },
     publishRejected: (reason) => rejected.inc({ reason }),
+    publishReceived: (rpc) => received.inc({ rpc }),
     publishFannedOut: (seconds) => fanOutSeconds.observe(seconds),
     eventReplayed: (count) => replayed.inc(count),
     subscriberResumed: () => resumes.inc(),

@@ -20,6 +20,8 @@ export interface PublishStreamDeps<P> {
   wellFormed(request: PublishRequest__Output): PublishRequest__Output;
   logger: Parameters<typeof toServiceError>[1];
   rejected(reason: string): void;
+  /** One request read from the stream. */
+  received(): void;
   /** The most results one stream has held (see PUBLISH_STREAM_WINDOW). */
   held(count: number): void;
   /**
@@ -130,6 +132,7 @@ export function servePublishStream<P>(
       endWith(unauthenticatedEnd("this participant has left the chat; join again"));
       return;
     }
+    deps.received();
     const slot: Slot = { result: undefined };
     queue.push(slot);
     if (queue.length > 1) deps.held(queue.length);

@@ -161,8 +161,10 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     }),
 
     Publish: unary(
-      async (request, call): Promise<PublishAck> =>
-        store(await authenticate(hub, call, request.participantId), request),
+      async (request, call): Promise<PublishAck> => {
+        metrics.publishReceived("Publish");
+        return store(await authenticate(hub, call, request.participantId), request);
+      },
       (error) => metrics.publishRejected(error instanceof ChatError ? error.code : "internal"),
     ),
 
@@ -184,6 +186,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
           wellFormed,
           logger,
           rejected: (reason) => metrics.publishRejected(reason),
+          received: () => metrics.publishReceived("PublishStream"),
           held: (count) => metrics.publishStreamHeld(count),
           paused: (reason) => metrics.publishStreamPaused(reason),
         },
