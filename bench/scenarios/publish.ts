@@ -72,8 +72,8 @@ export async function publish(ctx: BenchContext): Promise<void> {
     for (const { rpc, synchronous: modes } of cases) {
       if (modes.length === 0) continue;
       ctx.progress(`publish: bare grpc-js, ${rpc}, ${inflight} in flight`);
-      const storeOff =
-        (await publishRate(ctx, "bare", inflight, "full", rpc))?.perSecond ?? Number.NaN;
+      const bare = await publishRate(ctx, "bare", inflight, "full", rpc);
+      const storeOff = bare?.perSecond ?? Number.NaN;
       for (const synchronous of modes) {
         ctx.progress(
           `publish: ChitChat, ${rpc}, synchronous=${synchronous}, ${inflight} in flight`,
@@ -89,7 +89,7 @@ export async function publish(ctx: BenchContext): Promise<void> {
           unit: "/s",
           baseline: { name: `store off (bare grpc-js ${rpc})`, value: storeOff },
           ratio: ratio(chat.perSecond, storeOff),
-          notes: `${cpuNote("server cpu", [chat.serverCpu])}, ${Math.round(chat.cpuUsPerPublish)} µs per publish; ${cpuNote("publisher", [chat.publisherCpu])}; ${(chat.perSecond / single).toFixed(2)}× bare single-row SQLite`,
+          notes: `${cpuNote("server cpu", [chat.serverCpu])}, ${Math.round(chat.cpuUsPerPublish)} µs per publish (bare ${Math.round(bare?.cpuUsPerPublish ?? Number.NaN)} µs); ${cpuNote("publisher", [chat.publisherCpu])}; ${(chat.perSecond / single).toFixed(2)}× bare single-row SQLite`,
         });
       }
     }
