@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import type { ClientUnaryCall } from "@grpc/grpc-js";
+import { type ClientUnaryCall, status } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
 import type { LamportClock } from "../protocol/lamport.ts";
 import type { ChitChatClient } from "../protocol/proto.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { isRetryableForPublish, isServiceError, retryAfterMs, toChatError } from "./grpc-status.ts";
+import { createPublishStream, type StreamPublish } from "./publish-stream.ts";
 import { callMetadata, deadlineIn, unary } from "./unary.ts";
 
 /** Where a stored event landed: its Lamport time and log position. */
@@ -38,7 +39,8 @@ export interface Publisher {
 }
 
 /**
- * Publishes in order. A message that meets UNAVAILABLE or DEADLINE_EXCEEDED is
+ * Publishes in order, over one PublishStream (unary Publish for good once a
+ * server answers UNIMPLEMENTED). A message that meets UNAVAILABLE or DEADLINE_EXCEEDED is
  * retried with backoff under the same message id and logical time, so the
  * server stores it once however often it arrives. One the server throttles
  * (RESOURCE_EXHAUSTED with a retry-after hint) is sent again after the hinted wait.
@@ -49,6 +51,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
   let stopped = false;
   let retryWait: { timer: ReturnType<typeof setTimeout>; fail: () => void } | undefined;
   const stoppedError = () => new ChatError("unavailable", "the session is closed");
+  // undefined once the server turned out to predate PublishStream.
+  let stream: ReturnType<typeof createPublishStream> | undefined = createPublishStream(options);
 
   function pause(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -60,6 +64,27 @@ export function createPublisher(options: PublisherOptions): Publisher {
         fail: () => reject(stoppedError()),
       };
     });
+  }
+
+  async function publishOnce(request: StreamPublish & { participantId: string }): Promise<Ack> {
+    if (stream) {
+      try {
+        return await stream.send(request);
+      } catch (error) {
+        if (!isServiceError(error) || error.code !== status.UNIMPLEMENTED) throw error;
+        stream = undefined;
+      }
+    }
+    return unary<Ack>(
+      (cb) =>
+        client.publish(
+          request,
+          callMetadata(options.sessionToken, true),
+          { deadline: deadlineIn(options.callTimeoutMs) },
+          cb,
+        ),
+      calls,
+    );
   }
 
   async function send(content: string, messageId: string): Promise<Ack> {
@@ -74,16 +99,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const giveUpAt = Date.now() + options.retryMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await unary<Ack>(
-          (cb) =>
-            client.publish(
-              request,
-              callMetadata(options.sessionToken, true),
-              { deadline: deadlineIn(options.callTimeoutMs) },
-              cb,
-            ),
-          calls,
-        );
+        const ack = await publishOnce(request);
         clock.observe(ack.logicalTime);
         return { logicalTime: ack.logicalTime, seq: ack.seq };
       } catch (error) {
@@ -108,6 +124,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     idle: () => tail.then(() => {}),
     stop() {
       stopped = true;
+      stream?.close();
       if (retryWait) {
         clearTimeout(retryWait.timer);
         retryWait.fail();

@@ -95,7 +95,7 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "adminToken",
     env: "CHITCHAT_ADMIN_TOKEN",
     default: undefined,
-    help: "bearer token the admin API requires on every endpoint but /healthz",
+    help: "bearer token the admin API requires on every endpoint but /healthz and /openapi.json",
   },
   "heartbeat-ms": {
     key: "heartbeatMs",

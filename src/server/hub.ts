@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
-import type { AppendResult, EventLog, Leases, LogEvent } from "../store/event-log.ts";
+import type { AppendResult, EventLog, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
 import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
 import { createFanOut } from "./fan-out.ts";
+import { type Advertised, createLeaseKeeper } from "./lease-keeper.ts";
 import type { Logger } from "./logger.ts";
 import { createPresence, type Participant, wrongToken } from "./presence.ts";
 import { createRateLimiter } from "./rate-limit.ts";
@@ -34,11 +35,7 @@ export interface HubOptions {
   leaseRenewMs?: number;
 }
 
-/** Where this server can be reached, as its lease advertises it. */
-export interface Advertised {
-  address: string;
-  adminUrl: string | null;
-}
+export type { Advertised } from "./lease-keeper.ts";
 
 export interface JoinResult {
   participant: Participant;
@@ -118,8 +115,7 @@ export function createHub({
       });
     },
   });
-  const leases = log.leases;
-  let leaseTimer: ReturnType<typeof setInterval> | undefined;
+  const lease = createLeaseKeeper({ leases: log.leases, presence, logger, renewMs: leaseRenewMs });
 
   // A LEAVE stored through another server sharing the log: the participant is
   // gone here too (its stream here, if any, ends with that LEAVE).
@@ -225,32 +221,6 @@ export function createHub({
     return event;
   }
 
-  /** Renews the lease; takes over participants whose server's lease ran out. */
-  async function keepLease(shared: Leases, advertised: Advertised): Promise<void> {
-    await shared.renew(advertised);
-    for (const row of await shared.orphans()) {
-      if (closing) return;
-      const p = presence.adopt(row);
-      if (!p.graceTimer && !p.cursor) logger.info("orphan", { participant: p.id, name: p.name });
-      presence.watch(p);
-    }
-  }
-
-  // The holder's row changes in the order the streams open and close.
-  const holdChains = new Map<string, Promise<void>>();
-  const hold = (p: Participant, streaming: boolean): Promise<void> => {
-    if (!leases) return Promise.resolve();
-    const next = (holdChains.get(p.id) ?? Promise.resolve())
-      .catch(() => {})
-      .then(() => leases.hold(p.id, streaming));
-    holdChains.set(p.id, next);
-    const forget = () => {
-      if (holdChains.get(p.id) === next) holdChains.delete(p.id);
-    };
-    next.then(forget, forget);
-    return next;
-  };
-
   async function join(name: string, logicalTime: number): Promise<JoinResult> {
     const token = newSessionToken();
     const p = presence.reserve(randomUUID(), name, hashToken(token));
@@ -287,20 +257,9 @@ export function createHub({
 
     async start(advertised = { address: "", adminUrl: null }) {
       fanOut.setTop(await log.top());
-      if (leases) {
+      if (log.leases) {
         // Those whose server is alive stay that server's; the rest are orphans.
-        await keepLease(leases, advertised);
-        let renewing = false;
-        leaseTimer = setInterval(() => {
-          if (renewing || closing) return;
-          renewing = true;
-          keepLease(leases, advertised)
-            .catch((error) => logger.warn("lease_failed", { error: String(error) }))
-            .finally(() => {
-              renewing = false;
-            });
-        }, leaseRenewMs);
-        leaseTimer.unref();
+        await lease.start(advertised);
       } else {
         presence.restore(await log.presentParticipants());
       }
@@ -363,7 +322,7 @@ export function createHub({
       }
       const afterSeq = since === 0 ? 0 : await log.seqAtOrBefore(since);
       // On a shared log, the participant is ours now: no other server announces it as left.
-      await hold(p, true);
+      await lease.hold(p, true);
       ensureOpen();
       if (p.state !== "present") throw hasLeft();
       p.cursor?.fail(
@@ -376,9 +335,11 @@ export function createHub({
         onClose: (c) => {
           presence.streamClosed(p, c);
           if (p.cursor || closing || p.state !== "present") return;
-          hold(p, false).catch((error) =>
-            logger.warn("hold_failed", { participant: p.id, error: String(error) }),
-          );
+          lease
+            .hold(p, false)
+            .catch((error) =>
+              logger.warn("hold_failed", { participant: p.id, error: String(error) }),
+            );
         },
       });
       presence.streamOpened(p, cursor);
@@ -395,14 +356,11 @@ export function createHub({
       if (closing) return;
       closing = true;
       presence.stop();
-      clearInterval(leaseTimer);
       await Promise.allSettled([...accepted]);
       await committer.flush();
       fanOut.failAll(new ChatError("unavailable", "server shutting down"));
       // The others take over our participants now rather than after the lease runs out.
-      await leases?.release().catch((error) => {
-        logger.warn("lease_release_failed", { error: String(error) });
-      });
+      await lease.release();
     },
   };
 }

@@ -4,16 +4,22 @@ import { ChatError } from "../protocol/errors.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   ChitChatHandlers,
+  HistoryReply,
   JoinAck,
   LeaveAck,
+  ListParticipantsReply,
   PublishAck,
+  PublishRequest__Output,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { toBroadcast } from "./broadcast-bytes.ts";
 import type { Cursor, EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
+import { type PublishStreamHandle, servePublishStream } from "./publish-stream.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { batchSink, broadcastSink } from "./stream-sinks.ts";
@@ -21,11 +27,16 @@ import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 
 export interface ChatServiceOptions {
   hub: Hub;
+  /** What History reads (the hub's own reads go through the hub). */
+  log: Pick<EventLog, "top" | "readBefore">;
   logger: Logger;
   metrics: ChatMetrics;
 }
 
 const invalid = (message: string) => new ChatError("invalid_argument", message);
+
+/** Most events one History call returns. */
+export const HISTORY_RPC_MAX_LIMIT = 1000;
 
 /** Rejects requests whose bytes were not a valid message (see wire-guard.ts). */
 function wellFormed<T extends object>(request: Guarded<T>): T {
@@ -48,7 +59,7 @@ function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: st
 
 function authenticate(
   hub: Hub,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  call: { metadata: grpc.Metadata },
   participantId: string,
 ): Promise<Participant> {
   if (participantId === "") throw invalid("participant_id is required");
@@ -63,8 +74,38 @@ function authenticate(
   return hub.authenticate(participantId, token);
 }
 
+/** The gRPC handlers, and what shutdown must do to the streams they hold. */
+export interface ChatService {
+  handlers: ChitChatHandlers;
+  /** Ends every PublishStream UNAVAILABLE once its pending results are written. */
+  closeStreams(): void;
+}
+
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({ hub, log, logger, metrics }: ChatServiceOptions): ChatService {
+  const publishStreams = new Set<PublishStreamHandle>();
+
+  /** Publish's checks and store, shared by Publish and PublishStream. */
+  const store = async (
+    participant: Participant,
+    request: PublishRequest__Output,
+  ): Promise<PublishAck> => {
+    const arrived = performance.now();
+    const content = requireValue(checkMessage(request.content));
+    const messageId = requireValue(checkMessageId(request.messageId));
+    const logicalTime = checkLogicalTime(request.logicalTime);
+    const event = await hub.publish(participant, content, logicalTime, messageId);
+    // The hub settles a publish after its commit's fan-out has run.
+    metrics.publishFannedOut((performance.now() - arrived) / 1000);
+    logger.info("publish", {
+      participant: participant.id,
+      name: participant.name,
+      lt: event.logicalTime,
+      seq: event.seq,
+    });
+    return { logicalTime: event.logicalTime, seq: event.seq };
+  };
+
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -122,7 +163,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     });
   };
 
-  return {
+  const handlers: ChitChatHandlers = {
     Join: unary(async (request): Promise<JoinAck> => {
       const name = requireValue(checkName(request.name));
       const logicalTime = checkLogicalTime(request.logicalTime);
@@ -139,24 +180,38 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
 
     Publish: unary(
       async (request, call): Promise<PublishAck> => {
-        const arrived = performance.now();
-        const participant = await authenticate(hub, call, request.participantId);
-        const content = requireValue(checkMessage(request.content));
-        const messageId = requireValue(checkMessageId(request.messageId));
-        const logicalTime = checkLogicalTime(request.logicalTime);
-        const event = await hub.publish(participant, content, logicalTime, messageId);
-        // The hub settles a publish after its commit's fan-out has run.
-        metrics.publishFannedOut((performance.now() - arrived) / 1000);
-        logger.info("publish", {
-          participant: participant.id,
-          name: participant.name,
-          lt: event.logicalTime,
-          seq: event.seq,
-        });
-        return { logicalTime: event.logicalTime, seq: event.seq };
+        metrics.publishReceived("Publish");
+        return store(await authenticate(hub, call, request.participantId), request);
       },
       (error) => metrics.publishRejected(error instanceof ChatError ? error.code : "internal"),
     ),
+
+    PublishStream: (call) => {
+      if (hub.closing) {
+        call.emit(
+          "error",
+          toServiceError(new ChatError("unavailable", "server shutting down"), logger),
+        );
+        return;
+      }
+      const handle = servePublishStream<Participant>(
+        call,
+        {
+          // Once per stream; awaited, so an asynchronous hub fits as it is.
+          authenticate: async (c, participantId) => await authenticate(hub, c, participantId),
+          alive: (participant) => participant.state === "present",
+          publish: store,
+          wellFormed,
+          logger,
+          rejected: (reason) => metrics.publishRejected(reason),
+          received: () => metrics.publishReceived("PublishStream"),
+          held: (count) => metrics.publishStreamHeld(count),
+          paused: (reason) => metrics.publishStreamPaused(reason),
+        },
+        () => publishStreams.delete(handle),
+      );
+      publishStreams.add(handle);
+    },
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
       const participant = await authenticate(hub, call, request.participantId);
@@ -165,7 +220,40 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
       return { logicalTime: event.logicalTime, seq: event.seq };
     }),
 
+    ListParticipants: unary(async (request, call): Promise<ListParticipantsReply> => {
+      await authenticate(hub, call, request.participantId);
+      const present = (await hub.participants())
+        .filter((p) => p.state === "present")
+        .sort((a, b) => a.joinedSeq - b.joinedSeq);
+      return {
+        participants: present.map((p) => ({
+          participantId: p.id,
+          name: p.name,
+          joinedLogicalTime: p.joinedAt,
+          joinedSeq: p.joinedSeq,
+          streaming: p.cursor !== undefined,
+        })),
+      };
+    }),
+
+    History: unary(async (request, call): Promise<HistoryReply> => {
+      await authenticate(hub, call, request.participantId);
+      const { limit } = request;
+      if (limit < 1 || limit > HISTORY_RPC_MAX_LIMIT) {
+        throw invalid(`limit must be between 1 and ${HISTORY_RPC_MAX_LIMIT} (got ${limit})`);
+      }
+      const top = await log.top();
+      const events = await log.readBefore(top.logicalTime + 1, limit);
+      return { events: events.map((event) => toBroadcast(event, true)) };
+    }),
+
     Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),
     SubscribeBatches: (call) => subscribe(call, batchSink(call, { logger, metrics })),
+  };
+  return {
+    handlers,
+    closeStreams() {
+      for (const stream of [...publishStreams]) stream.close();
+    },
   };
 }

@@ -14,6 +14,7 @@ describe("parseClientConfig", () => {
         tlsCa: undefined,
         insecure: false,
         logFormat: "text",
+        color: "auto",
       },
     });
   });
@@ -39,6 +40,7 @@ describe("parseClientConfig", () => {
         tlsCa: "/etc/ca.pem",
         insecure: false,
         logFormat: "json",
+        color: "auto",
       },
     });
     expect(
@@ -67,6 +69,7 @@ describe("parseClientConfig", () => {
         tlsCa: undefined,
         insecure: true,
         logFormat: "text",
+        color: "auto",
       },
     });
   });
@@ -139,6 +142,26 @@ describe("parseClientConfig", () => {
       message: "--log-format must be text or json",
     });
     expect(parseClientConfig(["--name", "Bo", "--nope"], {})).toMatchObject({ kind: "error" });
+  });
+
+  test("--color: auto by default, always or never; anything else is refused", () => {
+    const color = (args: string[], env: Record<string, string> = {}) => {
+      const parsed = parseClientConfig(["--name", "Bo", ...args], env);
+      return parsed.kind === "config"
+        ? parsed.config.color
+        : (parsed as { message: string }).message;
+    };
+    expect(color([])).toBe("auto");
+    expect(color(["--color", "always"])).toBe("always");
+    expect(color([], { CHITCHAT_COLOR: "never" })).toBe("never");
+    expect(color(["--color", "never"], { CHITCHAT_COLOR: "always" })).toBe("never");
+    expect(color(["--color", "yes"])).toBe("--color must be auto, always or never");
+  });
+
+  test("--help names the commands and how colour is turned off", () => {
+    for (const word of ["/help", "/who", "/history N", "//text", "NO_COLOR", "--color"]) {
+      expect(clientHelp()).toContain(word);
+    }
   });
 
   test("--help lists every flag with its env twin", () => {
