@@ -86,19 +86,6 @@ try {
   await log.close();
   process.exit(1);
 }
-const top = await log.top();
-logger.info("listening", {
-  address,
-  admin: admin.url,
-  db: config.db,
-  logId: log.logId,
-  seq: top.seq,
-  lt: top.logicalTime,
-  synchronous: config.synchronous,
-  ...tuning,
-  tls: tls !== undefined,
-});
-
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -119,3 +106,19 @@ async function stop(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+
+// Only now that SIGTERM is handled: whoever reads this line may send it at once.
+const top = await log.top();
+if (!stopping) {
+  logger.info("listening", {
+    address,
+    admin: admin.url,
+    db: config.db,
+    logId: log.logId,
+    seq: top.seq,
+    lt: top.logicalTime,
+    synchronous: config.synchronous,
+    ...tuning,
+    tls: tls !== undefined,
+  });
+}
