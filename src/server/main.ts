@@ -12,6 +12,7 @@ import { createLogger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
+import { createChatSockets } from "./ws/chat-socket.ts";
 
 const config = configOrExit(
   parseServerConfig(process.argv.slice(2), process.env),
@@ -60,6 +61,13 @@ let admin: AdminServer | undefined;
 // History pages are read on their own thread, beside the gRPC event loop.
 const history = historyWorker(config.db);
 try {
+  // The browser's chat: /ws on the same listener, through the same hub as gRPC.
+  const sockets = createChatSockets({
+    hub: server.hub,
+    logger: logger.child("ws"),
+    metrics: server.metrics,
+    maxFrameBytes: config.maxMessageBytes,
+  });
   // The admin API comes up first, so /healthz can answer 503 while gRPC binds.
   const app = createAdminApp({
     server,
@@ -67,8 +75,10 @@ try {
     logger: logger.child("admin"),
     token: config.adminToken,
     history,
+    sockets,
   });
   admin = listenAdmin(app, {
+    websocket: sockets.websocket,
     host: config.adminHost,
     port: config.adminPort,
     // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.

@@ -7,7 +7,9 @@ import {
   type ChatServer,
   type ChatServerOptions,
   createChatServer,
+  DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../src/server/server.ts";
+import { createChatSockets } from "../../src/server/ws/chat-socket.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
 import { tempDir } from "./temp.ts";
@@ -60,8 +62,18 @@ export async function startTestServer({
   let history: HistorySource | undefined;
   if (admin) {
     history = historyWorker(path);
-    const app = createAdminApp({ server, log, logger, token: admin.token, history });
-    adminServer = listenAdmin(app, { host: "127.0.0.1", port: 0 });
+    const sockets = createChatSockets({
+      hub: server.hub,
+      logger,
+      metrics: server.metrics,
+      maxFrameBytes: limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    const app = createAdminApp({ server, log, logger, token: admin.token, history, sockets });
+    adminServer = listenAdmin(app, {
+      host: "127.0.0.1",
+      port: 0,
+      websocket: sockets.websocket,
+    });
   }
   const address = await server.listen("127.0.0.1", port);
   let stopped: Promise<void> | undefined;

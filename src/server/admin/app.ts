@@ -1,11 +1,15 @@
+import type { Server } from "bun";
 import { Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
+import { WS_PATH } from "../../protocol/ws-frames.ts";
 import type { EventLog, ParticipantRow } from "../../store/event-log.ts";
 import type { Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
 import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
+import type { ChatSockets } from "../ws/chat-socket.ts";
+import type { SocketData } from "../ws/socket-sink.ts";
 import { checkSince, type HistorySource, historyFromLog } from "./history.ts";
 import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
 
@@ -29,7 +33,12 @@ export interface AdminAppOptions {
   token?: string | undefined;
   /** Where /history pages come from; by default read on this thread from `log`. */
   history?: HistorySource;
+  /** The chat for browsers: /ws (and the page), open without the admin token. */
+  sockets?: ChatSockets;
 }
+
+/** Paths the admin token never guards: health, and the browser's chat (it has session tokens). */
+const PUBLIC_PATHS = new Set(["/healthz", WS_PATH]);
 
 type Presence = "connected" | "grace" | "leaving" | "left";
 
@@ -61,12 +70,13 @@ export function createAdminApp({
   logger,
   token,
   history = historyFromLog(log),
+  sockets,
 }: AdminAppOptions): Hono {
   const app = new Hono();
   const tokenHash = token === undefined ? undefined : hashToken(token);
 
   app.use("*", async (c, next) => {
-    if (tokenHash === undefined || c.req.path === "/healthz") return next();
+    if (tokenHash === undefined || PUBLIC_PATHS.has(c.req.path)) return next();
     const header = c.req.header("authorization");
     const presented = bearerToken(header);
     if (presented === undefined || !tokenMatches(tokenHash, presented)) {
@@ -131,6 +141,13 @@ export function createAdminApp({
     c.header("Content-Type", server.metrics.contentType);
     return c.body(await server.metrics.text());
   });
+
+  if (sockets) {
+    app.get(
+      WS_PATH,
+      (c) => sockets.upgrade(c.req.raw, c.env as Server<SocketData>) ?? new Response(null),
+    );
+  }
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 

@@ -1,4 +1,6 @@
+import type { WebSocketHandler } from "bun";
 import type { Hono } from "hono";
+import type { SocketData } from "../ws/socket-sink.ts";
 
 export interface AdminListenOptions {
   host: string;
@@ -6,6 +8,8 @@ export interface AdminListenOptions {
   port: number;
   /** PEM certificate and key: serve HTTPS instead of HTTP. */
   tls?: { cert: string; key: string } | undefined;
+  /** The chat's WebSocket (see createChatSockets); the app's /ws route upgrades to it. */
+  websocket?: WebSocketHandler<SocketData> | undefined;
 }
 
 /** A bound admin API. */
@@ -15,8 +19,19 @@ export interface AdminServer {
 }
 
 /** Serves the admin app with Bun's HTTP server; throws if the port cannot be bound. */
-export function listenAdmin(app: Hono, { host, port, tls }: AdminListenOptions): AdminServer {
-  const server = Bun.serve({ hostname: host, port, fetch: app.fetch, ...(tls ? { tls } : {}) });
+export function listenAdmin(
+  app: Hono,
+  { host, port, tls, websocket }: AdminListenOptions,
+): AdminServer {
+  const server = Bun.serve({
+    hostname: host,
+    port,
+    // Hono hands the Bun server to routes as `c.env`: /ws upgrades through it.
+    fetch: (request, bun) => app.fetch(request, bun),
+    // Only the /ws route upgrades, and it exists only when `websocket` was given.
+    websocket: websocket ?? { message: () => {} },
+    ...(tls ? { tls } : {}),
+  });
   const shown = host.includes(":") ? `[${host}]` : host;
   return {
     url: `${tls ? "https" : "http"}://${shown}:${server.port}`,
