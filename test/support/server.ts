@@ -31,8 +31,8 @@ export interface TestServerOptions {
   leaveGraceMs?: number;
   logger?: Logger;
   port?: number;
-  /** Also serve the admin HTTP API on a free loopback port (with this token, if any). */
-  admin?: { token?: string };
+  /** Also serve the admin HTTP API on a free loopback port (or `port`), with this token, if any. */
+  admin?: { token?: string; port?: number };
   /** See ChatServerOptions (off, and the hub's defaults, unless given). */
   heartbeatMs?: number;
   maxQueueEvents?: number;
@@ -68,10 +68,17 @@ export async function startTestServer({
       metrics: server.metrics,
       maxFrameBytes: limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     });
-    const app = createAdminApp({ server, log, logger, token: admin.token, history, sockets });
+    const app = createAdminApp({
+      server,
+      log,
+      logger,
+      token: admin.token,
+      history,
+      sockets,
+    });
     adminServer = listenAdmin(app, {
       host: "127.0.0.1",
-      port: 0,
+      port: admin.port ?? 0,
       websocket: sockets.websocket,
     });
   }
