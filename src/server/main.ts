@@ -13,6 +13,7 @@ import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
 import { createChatSockets } from "./ws/chat-socket.ts";
+import { buildChatPage } from "./ws/page.ts";
 
 const config = configOrExit(
   parseServerConfig(process.argv.slice(2), process.env),
@@ -76,6 +77,7 @@ try {
     token: config.adminToken,
     history,
     sockets,
+    page: await buildChatPage(),
   });
   admin = listenAdmin(app, {
     websocket: sockets.websocket,

@@ -10,6 +10,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../src/server/server.ts";
 import { createChatSockets } from "../../src/server/ws/chat-socket.ts";
+import { buildChatPage } from "../../src/server/ws/page.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
 import { tempDir } from "./temp.ts";
@@ -75,6 +76,7 @@ export async function startTestServer({
       token: admin.token,
       history,
       sockets,
+      page: await buildChatPage(),
     });
     adminServer = listenAdmin(app, {
       host: "127.0.0.1",

@@ -9,6 +9,7 @@ import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
 import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
 import type { ChatSockets } from "../ws/chat-socket.ts";
+import { type ChatPage, PAGE_CSP } from "../ws/page.ts";
 import type { SocketData } from "../ws/socket-sink.ts";
 import { checkSince, type HistorySource, historyFromLog } from "./history.ts";
 import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
@@ -33,12 +34,14 @@ export interface AdminAppOptions {
   token?: string | undefined;
   /** Where /history pages come from; by default read on this thread from `log`. */
   history?: HistorySource;
-  /** The chat for browsers: /ws (and the page), open without the admin token. */
+  /** The chat for browsers: /ws, open without the admin token. */
   sockets?: ChatSockets;
+  /** The chat page at / (and its script at /app.js), open without the admin token. */
+  page?: ChatPage;
 }
 
 /** Paths the admin token never guards: health, and the browser's chat (it has session tokens). */
-const PUBLIC_PATHS = new Set(["/healthz", WS_PATH]);
+const PUBLIC_PATHS = new Set(["/healthz", WS_PATH, "/", "/app.js", "/favicon.ico"]);
 
 type Presence = "connected" | "grace" | "leaving" | "left";
 
@@ -71,6 +74,7 @@ export function createAdminApp({
   token,
   history = historyFromLog(log),
   sockets,
+  page,
 }: AdminAppOptions): Hono {
   const app = new Hono();
   const tokenHash = token === undefined ? undefined : hashToken(token);
@@ -147,6 +151,21 @@ export function createAdminApp({
       WS_PATH,
       (c) => sockets.upgrade(c.req.raw, c.env as Server<SocketData>) ?? new Response(null),
     );
+  }
+
+  if (page) {
+    app.get("/", (c) => {
+      c.header("Content-Security-Policy", PAGE_CSP);
+      c.header("Cache-Control", "no-cache");
+      return c.html(page.html);
+    });
+    app.get("/app.js", (c) => {
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      c.header("Cache-Control", "no-cache");
+      return c.body(page.js);
+    });
+    // Browsers ask for it; there is none, and a 404 would be an error in their console.
+    app.get("/favicon.ico", (c) => c.body(null, 204));
   }
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
