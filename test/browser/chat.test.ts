@@ -1,6 +1,8 @@
 // The chat page in a real headless Chromium against a real server process,
 // found the way a screen reader finds it (roles and accessible names).
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { createHash, X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "puppeteer-core";
 import type { EventJson } from "../../src/protocol/events.ts";
@@ -16,6 +18,7 @@ import {
 } from "../support/browser.ts";
 import { Harness } from "../support/harness.ts";
 import type { ServerProcess } from "../support/server-process.ts";
+import { selfSignedCertificate } from "../support/tls.ts";
 import { range } from "../support/values.ts";
 import { waitFor } from "../support/wait.ts";
 
@@ -279,6 +282,101 @@ describe("the chat page", () => {
     await ana.page.screenshot({
       path: join(process.env.CHITCHAT_SCREENSHOT_DIR ?? h.dir(), "browser-chat.png"),
     });
+    expect(ana.errors).toEqual([]);
+  });
+});
+
+describe("the Lamport diagram with thousands of events", () => {
+  test("draws only the rows in view, and pages every older event in as the view reaches the top", async () => {
+    const COUNT = 3000;
+    const server = await h.start({ admin: {}, leaveGraceMs: 600_000 });
+    const client = h.client(server.address);
+    const term = await client.join("Term");
+    // Straight into the log, a commit at a time: the quickest way to a long history.
+    for (let i = 0; i < COUNT; i += 500) {
+      await server.log.append(
+        range(i, i + 499).map((n) => ({
+          kind: "message" as const,
+          participantId: term.participantId,
+          name: term.name,
+          logicalTime: 0,
+          content: `message ${n}`,
+          messageId: null,
+        })),
+      );
+    }
+    const adminUrl = server.adminUrl as string;
+    const ana = await open({ adminUrl });
+    await joinAs(ana.page, "Ana");
+    const total = COUNT + 2;
+    const held = async () => {
+      const label = await ana.page.$eval('svg[role="img"]', (svg) =>
+        svg.getAttribute("aria-label"),
+      );
+      return Number(/: (\d+) events/.exec(label ?? "")?.[1]);
+    };
+    const drawn = () => ana.page.$$eval('svg[role="img"] g.mark', (gs) => gs.length);
+    const scrollToTop = () =>
+      ana.page.$eval("#diagram-scroll", (el) => {
+        el.scrollTop = 0;
+      });
+    let most = 0;
+    await waitFor(
+      async () => {
+        most = Math.max(most, await drawn());
+        if ((await held()) >= total) return true;
+        await scrollToTop();
+        return false;
+      },
+      { what: `all ${total} events in the diagram`, timeoutMs: 20_000 },
+    );
+    await scrollToTop();
+    await waitFor(async () => (await ana.page.$('g.mark[data-seq="1"]')) !== null, {
+      what: "the first event drawn",
+    });
+    most = Math.max(most, await drawn());
+    // A few dozen rows fit the view: the rest of the 3,002 are not in the DOM.
+    expect(most).toBeLessThan(100);
+    const titles = await ana.page.$$eval('svg[role="img"] g.mark title', (ts) =>
+      ts.map((t) => t.textContent),
+    );
+    const log = (await history({ adminUrl })).slice(0, titles.length);
+    expect(titles).toEqual(
+      log.map((e) => `seq ${e.seq} · logical time ${e.logicalTime} · ${e.kind} · ${e.name}`),
+    );
+    expect(ana.errors).toEqual([]);
+  });
+});
+
+describe("the chat page over HTTPS", () => {
+  test("with --tls-cert the page is served over HTTPS and chats over wss:", async () => {
+    const cert = selfSignedCertificate(h.dir());
+    const server = await h.server(h.dbPath(), [
+      "--tls-cert",
+      cert.certPath,
+      "--tls-key",
+      cert.keyPath,
+    ]);
+    expect(server.adminUrl).toStartWith("https://");
+    // Trust exactly this certificate, by its public key.
+    const spki = createHash("sha256")
+      .update(
+        new X509Certificate(readFileSync(cert.certPath)).publicKey.export({
+          type: "spki",
+          format: "der",
+        }),
+      )
+      .digest("base64");
+    await using tlsBrowser = await launchBrowser([`--ignore-certificate-errors-spki-list=${spki}`]);
+    const ana = await tlsBrowser.open(`${server.adminUrl}/`);
+    await joinAs(ana.page, "Ana");
+    await say(ana.page, "over wss");
+    const lines = await waitForLines(ana.page, 2);
+    expect(lines.map((l) => l.text)).toEqual([
+      expect.stringMatching(/^\[\d+\]Participant Ana joined Chit Chat at logical time \d+$/),
+      expect.stringMatching(/^\[\d+\]Ana:over wss$/),
+    ]);
+    expect(await ana.page.evaluate("location.protocol")).toBe("https:");
     expect(ana.errors).toEqual([]);
   });
 });

@@ -215,6 +215,17 @@ describe("/ws frames", () => {
     expect((await join(s, "Alice")).seq).toBe(before.length + 1);
   });
 
+  test("a frame past four times the limit closes the socket (1009) and changes nothing", async () => {
+    const server = await h.start({ admin: {}, limits: { maxMessageBytes: 16 * 1024 } });
+    const s = await socket(server);
+    const before = wholeLog(server);
+    s.send(JSON.stringify({ type: "join", name: "x".repeat(200 * 1024) }));
+    expect(await s.closed).toBe(1009);
+    expect(wholeLog(server)).toEqual(before);
+    // The server serves on.
+    expect((await join(await socket(server), "Alice")).seq).toBe(1);
+  });
+
   test("a wrong or missing token, a stranger, another log, a future since: gRPC's codes and sentences", async () => {
     const server = await h.start({ admin: {} });
     const s = await socket(server);

@@ -19,8 +19,11 @@ export interface TestPage {
   errors: string[];
 }
 
-/** Starts Chromium with a fresh profile; fails with a sentence when it is not installed. */
-export async function launchBrowser(): Promise<TestBrowser> {
+/**
+ * Starts Chromium with a fresh profile; fails with a sentence when it is not
+ * installed. `extraArgs` are added (say, a certificate to trust).
+ */
+export async function launchBrowser(extraArgs: string[] = []): Promise<TestBrowser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (see .ci/run)`);
   }
@@ -43,6 +46,7 @@ export async function launchBrowser(): Promise<TestBrowser> {
       "--disable-renderer-backgrounding",
       "--disable-background-timer-throttling",
       "--disable-backgrounding-occluded-windows",
+      ...extraArgs,
     ],
   });
   return {
