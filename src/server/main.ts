@@ -98,19 +98,6 @@ try {
   log.close();
   process.exit(1);
 }
-const top = log.top();
-logger.info("listening", {
-  address,
-  admin: admin.url,
-  db: config.db,
-  logId: log.logId,
-  seq: top.seq,
-  lt: top.logicalTime,
-  synchronous: config.synchronous,
-  ...tuning,
-  tls: tls !== undefined,
-});
-
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -132,3 +119,18 @@ async function stop(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+
+// Logged once the signal handlers are in place: a supervisor (or a test) that
+// stops the server as soon as it reads this line gets a clean shutdown.
+const top = log.top();
+logger.info("listening", {
+  address,
+  admin: admin.url,
+  db: config.db,
+  logId: log.logId,
+  seq: top.seq,
+  lt: top.logicalTime,
+  synchronous: config.synchronous,
+  ...tuning,
+  tls: tls !== undefined,
+});

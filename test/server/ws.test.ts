@@ -337,6 +337,21 @@ describe("/ws frames", () => {
     });
   });
 
+  test("an idle subscription gets heartbeats naming the log's top", async () => {
+    const server = await h.start({ admin: {}, heartbeatMs: 50 });
+    const s = await socket(server);
+    const alice = await join(s, "Alice");
+    s.send({ type: "subscribe", id: "hb", ...auth(alice), since: 1 });
+    const beat = await s.next((f) => f.type === "heartbeat", "a heartbeat");
+    const top = server.log.top();
+    expect(beat).toEqual({
+      type: "heartbeat",
+      id: "hb",
+      seq: top.seq,
+      logicalTime: top.logicalTime,
+    });
+  });
+
   test("closing the socket detaches its subscription, and the leave grace starts", async () => {
     const server = await h.start({ admin: {}, leaveGraceMs: 50 });
     const s = await socket(server);

@@ -6,7 +6,7 @@ import type { ChatEventRecord, EventJson } from "../../protocol/events.ts";
 import { checkMessage, MAX_MESSAGE_CHARS } from "../../protocol/validation.ts";
 import { createWsTransport } from "../ws-transport.ts";
 import { createDiagram } from "./diagram.ts";
-import { clear, load, type Stored, save } from "./storage.ts";
+import { clear, KEEP_EVENTS, load, type Stored, save } from "./storage.ts";
 
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const joinForm = byId<HTMLFormElement>("join-form");
@@ -61,9 +61,13 @@ function line(e: ChatEventRecord): HTMLLIElement {
   return li;
 }
 
+/** Transcript lines kept on the page; older ones stay in the diagram. */
+const MAX_LINES = 1000;
+
 function show(events: readonly ChatEventRecord[]): void {
   const atBottom = transcript.scrollTop + transcript.clientHeight >= transcript.scrollHeight - 40;
   transcript.append(...events.map(line));
+  while (transcript.childElementCount > MAX_LINES) transcript.firstElementChild?.remove();
   if (atBottom) transcript.scrollTop = transcript.scrollHeight;
   diagram.add(events);
 }
@@ -107,6 +111,7 @@ function start(name: string): ChatSession {
     onEvent: (e) => {
       const { replayed: _, ...record } = e;
       shown.push(record);
+      if (shown.length > 2 * KEEP_EVENTS) shown = shown.slice(-KEEP_EVENTS);
       show([record]);
       persist();
       updateClock();

@@ -65,6 +65,17 @@ export function createDiagram({ svg, scroller, detail, loadOlder }: DiagramOptio
     return lane;
   };
   const x = (index: number) => LEFT + index * LANE + LANE / 2;
+  /** The row of the first event with a logical time past `time` (events.length if none). */
+  const firstAfter = (time: number) => {
+    let lo = 0;
+    let hi = events.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((events[mid] as ChatEventRecord).logicalTime > time) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
   const y = (row: number) => TOP + row * ROW + ROW / 2;
 
   function describe(): void {
@@ -115,9 +126,7 @@ export function createDiagram({ svg, scroller, detail, loadOlder }: DiagramOptio
       );
       if (id === viewer) {
         // The viewer's clock: a dashed mark on its lane where that logical time falls.
-        let row = events.findIndex((e) => e.logicalTime > clock);
-        if (row < 0) row = events.length;
-        const cy = TOP + row * ROW;
+        const cy = TOP + firstAfter(clock) * ROW;
         parts.push(
           el("line", {
             class: "clock",

@@ -5,7 +5,7 @@ import type { ChatEventRecord } from "../../protocol/events.ts";
 
 const KEY = "chitchat.session";
 /** Transcript lines kept across a reload. */
-const KEEP = 500;
+export const KEEP_EVENTS = 500;
 
 export interface Stored {
   saved: SavedSession;
@@ -24,7 +24,7 @@ export function load(): Stored | undefined {
 }
 
 export function save(saved: SavedSession, events: readonly ChatEventRecord[]): void {
-  sessionStorage.setItem(KEY, JSON.stringify({ saved, events: events.slice(-KEEP) }));
+  sessionStorage.setItem(KEY, JSON.stringify({ saved, events: events.slice(-KEEP_EVENTS) }));
 }
 
 export function clear(): void {
