@@ -16,6 +16,7 @@ import {
   transcript,
   waitForLines,
 } from "../support/browser.ts";
+import { bearer } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
 import type { ServerProcess } from "../support/server-process.ts";
 import { selfSignedCertificate } from "../support/tls.ts";
@@ -282,6 +283,38 @@ describe("the chat page", () => {
     await ana.page.screenshot({
       path: join(process.env.CHITCHAT_SCREENSHOT_DIR ?? h.dir(), "browser-chat.png"),
     });
+    expect(ana.errors).toEqual([]);
+  });
+});
+
+describe("errors on the page", () => {
+  test("a refused name and a session that died while the page was away are shown as sentences", async () => {
+    const server = await h.server(h.dbPath());
+    const ana = await open(server);
+    await fill(ana.page, "Name", "   ");
+    await (await byRole(ana.page, "button", "Join")).click();
+    await waitFor(async () => (await textOf(ana.page, "error")) !== "", { what: "the refusal" });
+    expect(await textOf(ana.page, "error")).toBe("Could not join: name must not be empty.");
+    expect(await history(server)).toEqual([]);
+
+    await joinAs(ana.page, "Ana");
+    // The tab goes elsewhere; someone with the token ends the session meanwhile; the tab comes back.
+    const stored = JSON.parse(
+      String(await ana.page.evaluate('sessionStorage.getItem("chitchat.session")')),
+    ) as { saved: { info: { participantId: string }; sessionToken: string } };
+    await ana.page.goto(`${server.adminUrl}/healthz`);
+    const client = h.client(server.address);
+    await client.leave({
+      participantId: stored.saved.info.participantId,
+      metadata: bearer(stored.saved.sessionToken),
+    });
+    await ana.page.goto(`${server.adminUrl}/`, { waitUntil: "load" });
+    await waitFor(async () => (await textOf(ana.page, "error")) !== "", { what: "the sentence" });
+    expect(await textOf(ana.page, "error")).toBe(
+      "The session ended: this participant has left the chat; join again.",
+    );
+    await byRole(ana.page, "button", "Join");
+    expect(await ana.page.evaluate('sessionStorage.getItem("chitchat.session")')).toBeNull();
     expect(ana.errors).toEqual([]);
   });
 });

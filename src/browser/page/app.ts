@@ -28,6 +28,8 @@ const diagram = createDiagram({
   detail: byId("detail"),
   loadOlder: async (before) => {
     const response = await fetch(`/history?before=${before}&limit=200`);
+    // With --admin-token, /history is the operators': the diagram starts at our JOIN.
+    if (response.status === 401) return [];
     if (!response.ok) throw new Error(`history: ${response.status}`);
     const page = (await response.json()) as { events: EventJson[] };
     return page.events.map(({ sentAt, ...e }) => ({ ...e, sentAtMs: Date.parse(sentAt) }));
@@ -153,7 +155,12 @@ joinForm.addEventListener("submit", (event) => {
   diagram.reset();
   s.join().then(
     () => joined(s),
-    (error: Error) => showError(`Could not join: ${error.message}.`),
+    (error: Error) => {
+      // A refused join leaves nothing to resume: the form is ready for another try.
+      if (session === s) session = undefined;
+      s.close();
+      showError(`Could not join: ${error.message}.`);
+    },
   );
 });
 
