@@ -3,9 +3,11 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import type { ChatEventRecord } from "../../src/protocol/events.ts";
+import { checkName } from "../../src/protocol/validation.ts";
 import { wholeLog } from "../support/events.ts";
 import { grpcError } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
+import { seededRandom } from "../support/random.ts";
 import { openRawSocket } from "../support/raw-ws.ts";
 import type { TestServer } from "../support/server.ts";
 import { defined, range } from "../support/values.ts";
@@ -224,6 +226,82 @@ describe("/ws frames", () => {
     expect(wholeLog(server)).toEqual(before);
     // The server serves on.
     expect((await join(await socket(server), "Alice")).seq).toBe(1);
+  });
+
+  test("300 seeded hostile frames: an answer each, never INTERNAL, nothing stored the tokens do not allow, the server serves on", async () => {
+    const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
+    const random = seededRandom(seed);
+    const server = await h.start({ admin: {} });
+    const s = await socket(server);
+    const victim = await join(s, "Victim");
+    const before = wholeLog(server);
+    const values = [
+      null,
+      true,
+      -1,
+      1.5,
+      2 ** 60,
+      "",
+      " ",
+      "\u0000",
+      "x".repeat(200),
+      [],
+      {},
+      [1],
+      { a: 1 },
+      victim.participantId,
+      victim.sessionToken,
+      "\u202eoB",
+      "\ud800",
+    ];
+    const fields = [
+      "type",
+      "id",
+      "name",
+      "logicalTime",
+      "participantId",
+      "sessionToken",
+      "content",
+      "since",
+      "logId",
+      "messageId",
+    ];
+    const types = ["join", "subscribe", "publish", "leave", "JOIN", "", 7, null];
+    const frames: (string | Uint8Array)[] = [];
+    for (let i = 0; i < 300; i++) {
+      const shape = random.below(4);
+      if (shape === 0) frames.push(random.bytes(1 + random.below(40)).toString("latin1"));
+      else if (shape === 1) frames.push(random.bytes(1 + random.below(40)));
+      else {
+        const frame: Record<string, unknown> = { type: random.pick(types) };
+        for (let f = random.below(5); f > 0; f--) frame[random.pick(fields)] = random.pick(values);
+        // Never a well-formed join with a usable name: those would rightly store a JOIN.
+        if (frame.type === "join" && typeof frame.name === "string" && checkName(frame.name).ok) {
+          frame.name = 5;
+        }
+        frames.push(JSON.stringify(frame));
+      }
+    }
+    const from = s.frames.length;
+    for (const frame of frames) s.send(frame);
+    const answers = await waitFor(
+      () => (s.frames.length - from >= frames.length ? s.frames.slice(from) : undefined),
+      { what: `an answer to each of ${frames.length} frames (FUZZ_SEED=${seed})` },
+    );
+    // A refusal with a code and a sentence, never INTERNAL; or what the victim's own token may do.
+    const problems = answers.filter((f) =>
+      f.type === "error"
+        ? f.code === "INTERNAL" || f.message === ""
+        : !["subscribed", "events", "published", "left", "end"].includes(f.type),
+    );
+    expect(problems, `FUZZ_SEED=${seed}`).toEqual([]);
+    // Nothing stored but what the victim's token allows (its messages, its leave).
+    const stored = wholeLog(server).slice(before.length);
+    expect(
+      stored.filter((e) => e.participantId !== victim.participantId || e.kind === "join"),
+      `FUZZ_SEED=${seed}`,
+    ).toEqual([]);
+    expect((await join(await socket(server), "After")).name).toBe("After");
   });
 
   test("a wrong or missing token, a stranger, another log, a future since: gRPC's codes and sentences", async () => {
