@@ -2,7 +2,12 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { joinSentence, leaveSentence } from "../../src/protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../../src/protocol/lamport.ts";
-import type { AppendResult, EventDraft, EventLog, LogEvent } from "../../src/store/postgres/types.ts";
+import type {
+  AppendResult,
+  EventDraft,
+  EventLog,
+  LogEvent,
+} from "../../src/store/postgres/types.ts";
 import { waitFor } from "../support/wait.ts";
 import { BACKENDS, type FreshLog, type LogOptions } from "./backends.ts";
 
