@@ -73,7 +73,13 @@ export async function openPostgresLog({
   onListenerError = (error) => console.error("event log listener failed:", error),
   onTailError = () => {},
 }: OpenPostgresLogOptions): Promise<EventLog> {
-  const connection = { connect_timeout: connectTimeoutS, onnotice: () => {} };
+  const connection = {
+    connect_timeout: connectTimeoutS,
+    onnotice: () => {},
+    // postgres.js waits up to 20 s between attempts by default; a server back from an
+    // outage should be used within a second.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
+  };
   const setup = postgres(url, { ...connection, max: 1 });
   let logId: string;
   try {

@@ -26,12 +26,20 @@ const DRIVER_CODES = new Set([
  * (SQLSTATE classes 08 and 57P, and 53300 too_many_connections).
  */
 export function isUnreachable(error: unknown): boolean {
-  if (typeof error !== "object" || error === null) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== "string") return false;
-  return (
-    DRIVER_CODES.has(code) || code.startsWith("08") || code.startsWith("57P") || code === "53300"
-  );
+  // drizzle wraps the driver's error as the `cause` of its DrizzleQueryError.
+  for (let e = error, depth = 0; typeof e === "object" && e !== null && depth < 5; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string") {
+      return (
+        DRIVER_CODES.has(code) ||
+        code.startsWith("08") ||
+        code.startsWith("57P") ||
+        code === "53300"
+      );
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
 }
 
 /** Runs `work`, turning an unreachable database into ChatError("unavailable"). */
