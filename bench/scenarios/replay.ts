@@ -3,7 +3,7 @@
 // must arrive live. Baseline: the store reading the same log page by page in
 // one process (no gRPC), the limit of the part replay is built on.
 import { rmSync } from "node:fs";
-import { openEventLog } from "../../src/store/open.ts";
+import { openLogReader } from "../../src/store/reader.ts";
 import { copyOfFilledLog } from "../lib/big-logs.ts";
 import { nowMs } from "../lib/clock.ts";
 import { messagesIn } from "../lib/fill-log.ts";
@@ -14,7 +14,7 @@ import { type BenchContext, cpuNote, ratio, rigFor } from "./context.ts";
 const PAGE = 256;
 
 function storeReadRate(path: string): number {
-  const log = openEventLog({ path, synchronous: "normal" });
+  const log = openLogReader(path);
   try {
     const start = nowMs();
     let after = 0;

@@ -11,6 +11,8 @@ import {
 } from "../cli/flags.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import { checkName } from "../protocol/validation.ts";
+import { DIAGNOSTIC_FORMATS, type DiagnosticFormat } from "./diagnostics.ts";
+import type { ColorMode } from "./render.ts";
 
 /** Everything `bun run client` can be told, parsed once and passed down. */
 export interface ClientConfig {
@@ -24,6 +26,10 @@ export interface ClientConfig {
   tlsCa?: string;
   /** Plaintext, said out loud; only to a loopback server (the default there). */
   insecure: boolean;
+  /** How the client's own notes on stderr are written; the chat screen stays human. */
+  logFormat: DiagnosticFormat;
+  /** Colour names: auto = on a terminal unless NO_COLOR is set. */
+  color: ColorMode;
 }
 
 /** Flag name → config key, env twin, default and help; the single table --help prints. */
@@ -69,6 +75,18 @@ export const CLIENT_FLAGS: FlagTable<keyof ClientConfig> = {
     shownDefault: "plaintext to loopback servers only",
     help: "connect without TLS; allowed only to 127.0.0.1, ::1 or localhost",
   },
+  "log-format": {
+    key: "logFormat",
+    env: "CHITCHAT_LOG_FORMAT",
+    default: "text",
+    help: "the client's notes on stderr: text (as they read) or json (one object per line); the chat on stdout is unchanged",
+  },
+  color: {
+    key: "color",
+    env: "CHITCHAT_COLOR",
+    default: "auto",
+    help: "colour the names: auto (when stdout is a terminal and NO_COLOR is not set), always or never",
+  },
 };
 
 /** The host of a "host:port" (IPv6 without its brackets). */
@@ -104,6 +122,8 @@ const schema = z.object({
   connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
   tlsCa: z.string().min(1, "--tls-ca must not be empty").optional(),
   insecure: booleanFlag("insecure"),
+  logFormat: z.enum(DIAGNOSTIC_FORMATS, { error: "--log-format must be text or json" }),
+  color: z.enum(["auto", "always", "never"], { error: "--color must be auto, always or never" }),
 });
 
 /**
@@ -135,6 +155,9 @@ export function clientHelp(): string {
       "Usage: bun run client --name <name> [options]",
       "",
       "Joins the chat, shows it, and publishes each line you type; /quit (or end of input) leaves.",
+      "Commands: /help lists them; /who shows who is here; /history N reprints the last N",
+      "events of the server's log; //text sends /text. Any other /word is not sent.",
+      "Names are coloured on a terminal; NO_COLOR=1 (or --color never) turns that off.",
     ],
     CLIENT_FLAGS,
   );

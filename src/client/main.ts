@@ -6,8 +6,18 @@ import { type ChannelCredentials, credentials } from "@grpc/grpc-js";
 import { configOrExit } from "../cli/flags.ts";
 import { checkMessage } from "../protocol/validation.ts";
 import { parseClientConfig } from "./cli-config.ts";
+import { HELP_LINES, parseCommand } from "./commands.ts";
+import { createDiagnostics } from "./diagnostics.ts";
 import { type LogFile, openLogFile } from "./log-file.ts";
-import { formatEvent, formatLogLine, formatStatus, sanitize } from "./render.ts";
+import {
+  colorEnabled,
+  formatEvent,
+  formatHistory,
+  formatLogLine,
+  formatParticipants,
+  formatStatus,
+  sanitize,
+} from "./render.ts";
 import { createChatSession } from "./session.ts";
 import { createTerminal } from "./terminal.ts";
 
@@ -16,11 +26,14 @@ const config = configOrExit(
   "chitchat client",
 );
 
+// The client's own notes (stderr) follow --log-format; the chat (stdout) stays human.
+const diagnostics = createDiagnostics(config.logFormat, process.stderr);
+
 let logFile: LogFile;
 try {
   logFile = openLogFile(config.logFile);
 } catch (error) {
-  console.error(`chitchat client: cannot open the log file: ${(error as Error).message}`);
+  diagnostics.fatal(`cannot open the log file: ${(error as Error).message}`);
   process.exit(1);
 }
 
@@ -30,17 +43,18 @@ try {
     ? credentials.createSsl(readFileSync(config.tlsCa))
     : credentials.createInsecure();
 } catch (error) {
-  console.error(`chitchat client: cannot read --tls-ca: ${(error as Error).message}`);
+  diagnostics.fatal(`cannot read --tls-ca: ${(error as Error).message}`);
   process.exit(1);
 }
 
 const terminal = createTerminal({
   input: process.stdin,
   output: process.stdout,
-  errors: process.stderr,
+  errors: diagnostics.notes,
 });
 // A reader that went away (`| head`) is not our failure.
 process.stdout.on("error", () => {});
+const color = colorEnabled(config.color, process.stdout.isTTY, process.env);
 
 const session = createChatSession({
   server: config.server,
@@ -50,7 +64,7 @@ const session = createChatSession({
   credentials: channelCredentials,
   onEvent(event) {
     logFile.write(formatLogLine(event));
-    terminal.show(formatEvent(event));
+    terminal.show(formatEvent(event, { color }));
   },
   onStatus(status) {
     // A final error is reported once, by whoever ends the process.
@@ -72,11 +86,23 @@ async function exit(code: number, message?: string): Promise<never> {
   if (!exiting) {
     exiting = true;
     terminal.close();
-    if (message) process.stderr.write(`chitchat client: ${sanitize(message)}\n`);
+    if (message) diagnostics.fatal(sanitize(message));
     logFile.close();
     await Promise.all([flush(process.stdout), flush(process.stderr)]);
   }
   process.exit(code);
+}
+
+/** Commands waiting for the server's answer; leaving waits for them, so none is lost. */
+const answering = new Set<Promise<void>>();
+function answer(command: string, work: () => Promise<string[]>): void {
+  const running: Promise<void> = work()
+    .then((lines) => {
+      for (const line of lines) terminal.show(line);
+    })
+    .catch((error: Error) => terminal.note(`${command} failed: ${error.message}`))
+    .finally(() => answering.delete(running));
+  answering.add(running);
 }
 
 let leaving = false;
@@ -93,6 +119,7 @@ async function quit(): Promise<void> {
     session.close();
     await exit(1, "interrupted before joining");
   }
+  await Promise.allSettled(answering);
   try {
     // leave() first waits until every line already handed to publish() is acknowledged.
     await session.leave();
@@ -109,7 +136,7 @@ try {
   const info = await session.join();
   terminal.note(
     `joined ${config.server} as ${sanitize(info.name)} at logical time ${info.logicalTime}` +
-      (terminal.interactive ? "; type a message and press Enter, /quit to leave" : ""),
+      (terminal.interactive ? "; type a message and press Enter, /help for the commands" : ""),
   );
 } catch (error) {
   await exit(1, `cannot join: ${(error as Error).message}`);
@@ -124,16 +151,38 @@ session.done.then(async (end) => {
 terminal.start({
   line(line) {
     if (leaving) return;
-    if (line.trim() === "/quit") {
-      void quit();
-      return;
+    const command = parseCommand(line);
+    switch (command.type) {
+      case "quit":
+        void quit();
+        return;
+      case "help":
+        for (const text of HELP_LINES) terminal.show(text);
+        return;
+      case "who":
+        answer("/who", async () =>
+          formatParticipants(await session.participants(), session.info?.participantId, { color }),
+        );
+        return;
+      case "history":
+        answer("/history", async () =>
+          formatHistory(await session.history(command.count), { color }),
+        );
+        return;
+      case "refused":
+        terminal.note(`not sent: ${command.reason}`);
+        return;
+      case "send": {
+        const checked = checkMessage(command.text);
+        if (!checked.ok) {
+          terminal.note(`not sent: ${checked.reason}`);
+          return;
+        }
+        session
+          .publish(command.text)
+          .catch((error: Error) => terminal.note(`not sent: ${error.message}`));
+      }
     }
-    const checked = checkMessage(line);
-    if (!checked.ok) {
-      terminal.note(`not sent: ${checked.reason}`);
-      return;
-    }
-    session.publish(line).catch((error: Error) => terminal.note(`not sent: ${error.message}`));
   },
   end: () => void quit(),
   interrupt: () => void quit(),

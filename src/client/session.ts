@@ -1,10 +1,16 @@
 import { type ChannelCredentials, type ClientUnaryCall, credentials } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
 import { LamportClock } from "../protocol/lamport.ts";
-import { type ChitChatClient, type JoinAck__Output, loadChitChat } from "../protocol/proto.ts";
+import {
+  type ChitChatClient,
+  type HistoryReply__Output,
+  type JoinAck__Output,
+  type ListParticipantsReply__Output,
+  loadChitChat,
+} from "../protocol/proto.ts";
 import { checkMessage, checkName } from "../protocol/validation.ts";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./backoff.ts";
-import type { ChatEvent } from "./chat-event.ts";
+import { type ChatEvent, fromBroadcast } from "./chat-event.ts";
 import { createDeliveryCursor } from "./delivery-cursor.ts";
 import { isServiceError, toChatError } from "./grpc-status.ts";
 import { type Ack, createPublisher, type Publisher } from "./publisher.ts";
@@ -27,6 +33,16 @@ export interface JoinInfo {
   logicalTime: number;
   seq: number;
   logId: string;
+}
+
+/** Someone in the chat now, as ListParticipants tells. */
+export interface PresentParticipant {
+  participantId: string;
+  name: string;
+  joinedLogicalTime: number;
+  joinedSeq: number;
+  /** Holds an open stream; false while it is away but within the leave grace. */
+  streaming: boolean;
 }
 
 /** How a session ended. */
@@ -77,6 +93,13 @@ export interface ChatSession {
   publish(content: string): Promise<Ack>;
   /** Waits for pending publishes, leaves, waits briefly for our own LEAVE, and closes. */
   leave(): Promise<Ack>;
+  /** Who is in the chat now, in joining order (ListParticipants). */
+  participants(): Promise<PresentParticipant[]>;
+  /**
+   * The newest `count` events of the server's log, oldest first (History), once
+   * every publish handed over before it is settled; not delivered as events.
+   */
+  history(count: number): Promise<ChatEvent[]>;
   /** Stops everything at once, without leaving. */
   close(): void;
   readonly state: SessionState;
@@ -274,6 +297,65 @@ export function createChatSession({
     return publisher.publish(content);
   }
 
+  /** The client and who we are, for a call that needs us in the chat. */
+  function inChat(): { c: ChitChatClient; me: JoinInfo } {
+    if (state !== "joined" || !client || !info) {
+      throw new ChatError("failed_precondition", notInChat());
+    }
+    return { c: client, me: info };
+  }
+
+  /** A read-only call's result, its failure as a ChatError with the server's sentence. */
+  async function read<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (error) {
+      throw isServiceError(error) ? toChatError(error) : error;
+    }
+  }
+
+  async function participants(): Promise<PresentParticipant[]> {
+    const { c, me } = inChat();
+    const reply = await read(
+      unary<ListParticipantsReply__Output>(
+        (cb) =>
+          c.listParticipants(
+            { participantId: me.participantId },
+            callMetadata(token),
+            { deadline: deadlineIn(callTimeoutMs) },
+            cb,
+          ),
+        calls,
+      ),
+    );
+    return reply.participants.map((p) => ({
+      participantId: p.participantId,
+      name: p.name,
+      joinedLogicalTime: p.joinedLogicalTime,
+      joinedSeq: p.joinedSeq,
+      streaming: p.streaming,
+    }));
+  }
+
+  async function history(count: number): Promise<ChatEvent[]> {
+    const { c, me } = inChat();
+    // What was typed before /history is in it: our pending publishes land first.
+    await publisher?.idle();
+    const reply = await read(
+      unary<HistoryReply__Output>(
+        (cb) =>
+          c.history(
+            { participantId: me.participantId, limit: count },
+            callMetadata(token),
+            { deadline: deadlineIn(callTimeoutMs) },
+            cb,
+          ),
+        calls,
+      ),
+    );
+    return reply.events.flatMap((b) => fromBroadcast(b) ?? []);
+  }
+
   async function leave(): Promise<Ack> {
     if (state !== "joined") throw new ChatError("failed_precondition", notInChat());
     state = "leaving";
@@ -308,6 +390,8 @@ export function createChatSession({
     join,
     publish,
     leave,
+    participants,
+    history,
     close: () => finish({ reason: "closed" }),
     get state() {
       return state;

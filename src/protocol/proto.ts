@@ -43,10 +43,27 @@ export type {
 } from "./generated/chitchat/v1/BroadcastBatch.ts";
 export type { ChitChatClient, ChitChatHandlers } from "./generated/chitchat/v1/ChitChat.ts";
 export type { EventKind__Output } from "./generated/chitchat/v1/EventKind.ts";
+export type { HistoryReply, HistoryReply__Output } from "./generated/chitchat/v1/HistoryReply.ts";
+export type {
+  HistoryRequest,
+  HistoryRequest__Output,
+} from "./generated/chitchat/v1/HistoryRequest.ts";
 export type { JoinAck, JoinAck__Output } from "./generated/chitchat/v1/JoinAck.ts";
 export type { JoinRequest, JoinRequest__Output } from "./generated/chitchat/v1/JoinRequest.ts";
 export type { LeaveAck, LeaveAck__Output } from "./generated/chitchat/v1/LeaveAck.ts";
 export type { LeaveRequest, LeaveRequest__Output } from "./generated/chitchat/v1/LeaveRequest.ts";
+export type {
+  ListParticipantsReply,
+  ListParticipantsReply__Output,
+} from "./generated/chitchat/v1/ListParticipantsReply.ts";
+export type {
+  ListParticipantsRequest,
+  ListParticipantsRequest__Output,
+} from "./generated/chitchat/v1/ListParticipantsRequest.ts";
+export type {
+  PresentParticipant,
+  PresentParticipant__Output,
+} from "./generated/chitchat/v1/PresentParticipant.ts";
 export type { PublishAck, PublishAck__Output } from "./generated/chitchat/v1/PublishAck.ts";
 export type {
   PublishRequest,

@@ -7,6 +7,7 @@ import {
   wholeNumber,
 } from "../cli/flags.ts";
 import { isLoopbackHost } from "../cli/hosts.ts";
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from "./logger.ts";
 
 /** Everything `bun run server` can be told, parsed once and passed down. */
 export interface ServerConfig {
@@ -16,6 +17,8 @@ export interface ServerConfig {
   leaveGraceMs: number;
   synchronous: "full" | "normal";
   logFile: string | undefined;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
   adminHost: string;
   adminPort: number;
   adminToken: string | undefined;
@@ -64,6 +67,18 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: undefined,
     help: "also append the server log to this file",
   },
+  "log-format": {
+    key: "logFormat",
+    env: "CHITCHAT_LOG_FORMAT",
+    default: "text",
+    help: "text (one human line per event) or json (one JSON object per line)",
+  },
+  "log-level": {
+    key: "logLevel",
+    env: "CHITCHAT_LOG_LEVEL",
+    default: "info",
+    help: "the least severe lines logged: debug, info, warn or error",
+  },
   "admin-host": {
     key: "adminHost",
     env: "CHITCHAT_ADMIN_HOST",
@@ -80,7 +95,7 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "adminToken",
     env: "CHITCHAT_ADMIN_TOKEN",
     default: undefined,
-    help: "bearer token the admin API requires on every endpoint but /healthz",
+    help: "bearer token the admin API requires on every endpoint but /healthz and /openapi.json",
   },
   "heartbeat-ms": {
     key: "heartbeatMs",
@@ -145,6 +160,8 @@ const fields = z.object({
   leaveGraceMs: wholeNumber("leave-grace-ms", { min: 0, max: 2 ** 31 - 1 }),
   synchronous: z.enum(["full", "normal"], { error: "--synchronous must be full or normal" }),
   logFile: z.string().min(1, "--log-file must not be empty").optional(),
+  logFormat: z.enum(LOG_FORMATS, { error: "--log-format must be text or json" }),
+  logLevel: z.enum(LOG_LEVELS, { error: "--log-level must be debug, info, warn or error" }),
   adminHost: z.string().min(1, "--admin-host must not be empty"),
   adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),

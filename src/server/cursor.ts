@@ -38,6 +38,13 @@ export interface CursorOptions {
   pageSize: number;
   /** Called once when the cursor stops for any reason. */
   onClose: (cursor: Cursor) => void;
+  /**
+   * The newest seq the log's tail has pushed to cursors. A catching-up cursor
+   * that has delivered it goes live: everything later reaches it through push().
+   */
+  tailSeq: () => number;
+  /** How long a cursor waits before reading again after the log failed a read. */
+  retryMs?: number;
   /** Shared by every cursor of a hub: how full live queues got, how often one overflowed. */
   stats?: QueueStats;
 }
@@ -77,6 +84,8 @@ export class Cursor {
   #mode: "catching-up" | "live" | "closed" = "catching-up";
   #lastSeq: number;
   #waitingDrain = false;
+  #pumping = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #queue: LogEvent[] = [];
   #queueBytes = 0;
   /** Whether anything was written since the last heartbeat tick. */
@@ -108,8 +117,14 @@ export class Cursor {
    * unless live. A stream with room takes them all in one write; a full one
    * queues them until it drains.
    */
-  push(events: readonly LogEvent[]): void {
-    if (this.#mode !== "live") return;
+  push(tail: readonly LogEvent[]): void {
+    if (this.#mode !== "live" || tail.length === 0) return;
+    // A cursor that read ahead of the tail while catching up has these already.
+    let events = tail;
+    if ((tail[0] as LogEvent).seq <= this.#lastSeq) {
+      events = tail.filter((e) => e.seq > this.#lastSeq);
+      if (events.length === 0) return;
+    }
     if (!this.#waitingDrain && this.#queue.length === 0) {
       this.#deliver(events, false);
       return;
@@ -162,6 +177,7 @@ export class Cursor {
 
   #close(): void {
     this.#mode = "closed";
+    clearTimeout(this.#retry);
     this.#queue = [];
     this.#queueBytes = 0;
     this.#o.onClose(this);
@@ -191,13 +207,35 @@ export class Cursor {
   }
 
   #pump(): void {
-    const { log, pageSize } = this.#o;
+    if (this.#pumping) return;
+    this.#pumping = true;
+    this.#catchUp().then(
+      () => {
+        this.#pumping = false;
+        // A drain that came while the last read was under way.
+        if (this.#mode === "catching-up" && !this.#waitingDrain) this.#pump();
+      },
+      () => {
+        // The log could not be read (its database is away): the stream stays
+        // open and reads again shortly.
+        this.#pumping = false;
+        if (this.#mode !== "catching-up") return;
+        this.#retry = setTimeout(() => this.#pump(), this.#o.retryMs ?? 250);
+        this.#retry.unref?.();
+      },
+    );
+  }
+
+  async #catchUp(): Promise<void> {
+    const { log, pageSize, tailSeq } = this.#o;
     while (this.#mode === "catching-up" && !this.#waitingDrain) {
+      const page = await log.readAfterSeq(this.#lastSeq, pageSize);
+      if (this.#mode !== "catching-up") return;
       // A full stream still takes the whole page; the next one waits for drain.
-      if (!this.#deliver(log.readAfterSeq(this.#lastSeq, pageSize), true)) return;
-      // Nothing async happens between this check and the switch, so the next
-      // committed event reaches us through push(): the switch has no gap.
-      if (this.#lastSeq >= log.top().seq) this.#mode = "live";
+      if (!this.#deliver(page, true)) return;
+      // Nothing async happens between this check and the switch, so every
+      // event the tail pushes from now on reaches us through push(): no gap.
+      if (page.length < pageSize && this.#lastSeq >= tailSeq()) this.#mode = "live";
     }
   }
 

@@ -1,5 +1,5 @@
 import type { ChatError } from "../protocol/errors.ts";
-import type { EventLog } from "../store/event-log.ts";
+import type { EventLog, LogTop } from "../store/event-log.ts";
 import { Cursor, type EventSink, newQueueStats, type QueueStats } from "./cursor.ts";
 import type { Logger } from "./logger.ts";
 
@@ -28,6 +28,8 @@ export interface StreamOptions {
 export interface FanOut {
   /** A registered cursor for a new stream; the caller starts it. */
   open(options: StreamOptions): Cursor;
+  /** The log's top when the fan-out starts; afterwards the tail moves it. */
+  setTop(top: LogTop): void;
   startHeartbeats(): void;
   readonly size: number;
   queueStats(): QueueStats;
@@ -46,9 +48,14 @@ export function createFanOut({
   const cursors = new Set<Cursor>();
   const stats = newQueueStats();
   let heartbeats: ReturnType<typeof setInterval> | undefined;
+  // The newest event the tail has handed out: a cursor that has delivered it
+  // is caught up, and hears of everything later through push().
+  let top: LogTop = { seq: 0, logicalTime: 0 };
 
   // The hub learns of events from the log's tail, not from its own appends.
   log.onAppend((events) => {
+    const last = events[events.length - 1];
+    if (last) top = { seq: last.seq, logicalTime: last.logicalTime };
     for (const e of events) {
       logger.info("broadcast", {
         seq: e.seq,
@@ -73,6 +80,7 @@ export function createFanOut({
         maxQueueBytes,
         pageSize,
         stats,
+        tailSeq: () => top.seq,
         onClose: (c) => {
           cursors.delete(c);
           onClose(c);
@@ -81,11 +89,13 @@ export function createFanOut({
       cursors.add(cursor);
       return cursor;
     },
+    setTop(start) {
+      if (start.seq > top.seq) top = { ...start };
+    },
     startHeartbeats() {
       if (heartbeatMs <= 0 || heartbeats) return;
       // One timer for all streams: each cursor knows whether it wrote since the last tick.
       heartbeats = setInterval(() => {
-        const top = log.top();
         for (const cursor of cursors) cursor.heartbeat(top);
       }, heartbeatMs);
       heartbeats.unref();

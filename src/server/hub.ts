@@ -1,26 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
-import type { EventLog, LogEvent } from "../store/event-log.ts";
+import type { AppendResult, EventLog, LogEvent } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
 import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
 import { createFanOut } from "./fan-out.ts";
+import { type Advertised, createLeaseKeeper } from "./lease-keeper.ts";
 import type { Logger } from "./logger.ts";
-import { effectiveName } from "./names.ts";
+import { createPresence, type Participant, wrongToken } from "./presence.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
-/** A participant in the chat now, as the hub tracks it. */
-export interface Participant {
-  readonly id: string;
-  readonly name: string;
-  readonly tokenHash: string;
-  joinedSeq: number;
-  joinedAt: number;
-  /** joining until its JOIN commits; leaving once a LEAVE is under way. */
-  state: "joining" | "present" | "leaving";
-  cursor: Cursor | undefined;
-  graceTimer: ReturnType<typeof setTimeout> | undefined;
-}
+export type { Participant } from "./presence.ts";
 
 export interface HubOptions {
   log: EventLog;
@@ -41,7 +31,11 @@ export interface HubOptions {
   publishBurst?: number;
   /** Participants in the chat at once. */
   maxParticipants?: number;
+  /** How often this server renews its lease and looks for orphans, on a shared log. */
+  leaseRenewMs?: number;
 }
+
+export type { Advertised } from "./lease-keeper.ts";
 
 export interface JoinResult {
   participant: Participant;
@@ -54,15 +48,18 @@ export interface SubscribeOptions {
   logId: string;
 }
 
-/** Presence, sessions and fan-out over the event log. Knows nothing of gRPC. */
+/** Sessions, publishing and streams over the event log. Knows nothing of gRPC. */
 export interface Hub {
   readonly logId: string;
   readonly closing: boolean;
-  /** Starts the leave grace of everyone the log says is present (after a restart). */
-  start(): void;
+  /**
+   * Takes in who the log says is present (their grace starts) and starts
+   * heartbeats; on a shared log, takes its lease and keeps it.
+   */
+  start(advertised?: Advertised): Promise<void>;
   join(name: string, logicalTime: number): Promise<JoinResult>;
   /** The participant this token belongs to, or a ChatError saying why not. */
-  authenticate(participantId: string, token: string | undefined): Participant;
+  authenticate(participantId: string, token: string | undefined): Promise<Participant>;
   publish(
     participant: Participant,
     content: string,
@@ -72,14 +69,23 @@ export interface Hub {
   leave(participant: Participant, logicalTime: number): Promise<LogEvent>;
   /** Fails FAILED_PRECONDITION unless `logId` is empty or names this log. */
   checkLogId(logId: string): void;
-  subscribe(participant: Participant, options: SubscribeOptions, sink: EventSink): Cursor;
+  subscribe(participant: Participant, options: SubscribeOptions, sink: EventSink): Promise<Cursor>;
   /** Participants in the chat now, in join order. */
   participants(): Participant[];
   subscriberCount(): number;
   /** How full subscribers' live queues got and how often one fell back to the log. */
   queueStats(): QueueStats;
   /** Commits what is pending (acks go out) and ends every stream UNAVAILABLE. */
-  close(): void;
+  close(): Promise<void>;
+}
+
+const hasLeft = () =>
+  new ChatError("unauthenticated", "this participant has left the chat; join again");
+
+/** The event a draft's result names; a refusal means the participant is gone. */
+function eventOf(result: AppendResult): LogEvent {
+  if (result.status === "refused") throw hasLeft();
+  return result.event;
 }
 
 export function createHub({
@@ -93,26 +99,46 @@ export function createHub({
   publishRate = 0,
   publishBurst = 1,
   maxParticipants = Number.POSITIVE_INFINITY,
+  leaseRenewMs = 1000,
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
   const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
-  const participants = new Map<string, Participant>();
   const fanOut = createFanOut({ log, logger, heartbeatMs, maxQueue, maxQueueBytes, pageSize });
-  const inflightPublishes = new Map<string, Promise<LogEvent>>();
-  let closing = false;
+  const presence = createPresence({
+    logger,
+    leaveGraceMs,
+    maxParticipants,
+    onVanished: (p) => {
+      if (closing) return;
+      track(leave(p, 0, true)).catch((error) => {
+        logger.error("leave_failed", { participant: p.id, error: String(error) });
+      });
+    },
+  });
+  const lease = createLeaseKeeper({ leases: log.leases, presence, logger, renewMs: leaseRenewMs });
 
-  for (const row of log.presentParticipants()) {
-    participants.set(row.id, {
-      id: row.id,
-      name: row.name,
-      tokenHash: row.tokenHash,
-      joinedSeq: row.joinedSeq,
-      joinedAt: row.joinedAt,
-      state: "present",
-      cursor: undefined,
-      graceTimer: undefined,
-    });
-  }
+  // A LEAVE stored through another server sharing the log: the participant is
+  // gone here too (its stream here, if any, ends with that LEAVE).
+  log.onAppend((events) => {
+    for (const e of events) {
+      if (e.kind !== "leave") continue;
+      const p = presence.get(e.participantId);
+      if (p && p.state !== "leaving") {
+        presence.left(p);
+        publishLimiter.forget(p.id);
+      }
+    }
+  });
+  const inflightPublishes = new Map<string, Promise<LogEvent>>();
+  // Calls accepted before shutdown began: close() lets them commit first.
+  const accepted = new Set<Promise<unknown>>();
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    accepted.add(work);
+    const done = () => accepted.delete(work);
+    work.then(done, done);
+    return work;
+  };
+  let closing = false;
 
   const checkLogId = (logId: string) => {
     if (logId !== "" && logId !== log.logId) {
@@ -127,27 +153,13 @@ export function createHub({
     if (closing) throw new ChatError("unavailable", "server shutting down");
   };
 
-  const clearGrace = (p: Participant) => {
-    if (p.graceTimer) clearTimeout(p.graceTimer);
-    p.graceTimer = undefined;
-  };
-
-  const startGrace = (p: Participant) => {
-    clearGrace(p);
-    p.graceTimer = setTimeout(() => {
-      p.graceTimer = undefined;
-      if (p.state !== "present" || p.cursor || closing) return;
-      logger.info("vanished", { participant: p.id, name: p.name, graceMs: leaveGraceMs });
-      leave(p, 0).catch((error) => {
-        logger.error("leave_failed", { participant: p.id, error: String(error) });
-      });
-    }, leaveGraceMs);
-  };
-
-  // Nothing is stored for a throttled publish; the caller learns when to try again.
-  const throttle = (p: Participant) => {
+  // Nothing is stored for a throttled publish; the caller learns when to try
+  // again. A retry of a stored message is not throttled: it stores nothing.
+  const throttle = async (p: Participant, messageId: string): Promise<LogEvent | undefined> => {
     const taken = publishLimiter.take(p.id);
-    if (taken.ok) return;
+    if (taken.ok) return undefined;
+    const stored = messageId ? await log.findByMessageId(p.id, messageId) : undefined;
+    if (stored) return stored;
     throw new ChatError(
       "resource_exhausted",
       `publish rate limit: ${publishRate}/s (bursts of ${publishBurst}); try again in ${taken.retryAfterMs} ms`,
@@ -155,22 +167,50 @@ export function createHub({
     );
   };
 
-  async function leave(p: Participant, logicalTime: number): Promise<LogEvent> {
-    p.state = "leaving";
-    clearGrace(p);
-    let event: LogEvent;
+  const submitMessage = async (
+    p: Participant,
+    content: string,
+    logicalTime: number,
+    messageId: string,
+  ): Promise<LogEvent> => {
+    // The log answers a repeated message id with the first event (any server's).
+    const stored = await throttle(p, messageId);
+    if (stored) return stored;
+    const result = await committer.submit({
+      kind: "message",
+      participantId: p.id,
+      name: p.name,
+      logicalTime,
+      content,
+      messageId: messageId || null,
+    });
+    return eventOf(result);
+  };
+
+  async function leave(p: Participant, logicalTime: number, vanished = false): Promise<LogEvent> {
+    presence.leaving(p);
+    let result: AppendResult;
     try {
-      event = await committer.submit({
+      result = await committer.submit({
         kind: "leave",
         participantId: p.id,
         name: p.name,
         logicalTime,
+        ...(vanished ? { vanished } : {}),
       });
     } catch (error) {
-      p.state = "present";
+      presence.leaveFailed(p);
       throw error;
     }
-    participants.delete(p.id);
+    if (result.status === "refused") {
+      // Another server holds its stream, or already announced it: not ours to track.
+      presence.left(p);
+      publishLimiter.forget(p.id);
+      logger.info("leave_refused", { participant: p.id, name: p.name, reason: result.reason });
+      throw hasLeft();
+    }
+    const event = result.event;
+    presence.left(p);
     publishLimiter.forget(p.id);
     logger.info("leave", {
       participant: p.id,
@@ -181,170 +221,146 @@ export function createHub({
     return event;
   }
 
+  async function join(name: string, logicalTime: number): Promise<JoinResult> {
+    const token = newSessionToken();
+    const p = presence.reserve(randomUUID(), name, hashToken(token));
+    let event: LogEvent;
+    try {
+      event = eventOf(
+        await committer.submit({
+          kind: "join",
+          participantId: p.id,
+          name,
+          logicalTime,
+          tokenHash: p.tokenHash,
+        }),
+      );
+    } catch (error) {
+      presence.abandon(p);
+      throw error;
+    }
+    presence.admit(p, event);
+    logger.info("join", {
+      participant: p.id,
+      name: p.name,
+      lt: event.logicalTime,
+      seq: event.seq,
+    });
+    return { participant: p, event, token };
+  }
+
   return {
     logId: log.logId,
     get closing() {
       return closing;
     },
 
-    start() {
-      for (const p of participants.values()) if (!p.cursor) startGrace(p);
+    async start(advertised = { address: "", adminUrl: null }) {
+      fanOut.setTop(await log.top());
+      if (log.leases) {
+        // Those whose server is alive stay that server's; the rest are orphans.
+        await lease.start(advertised);
+      } else {
+        presence.restore(await log.presentParticipants());
+      }
       fanOut.startHeartbeats();
     },
 
-    async join(name, logicalTime) {
+    join(name, logicalTime) {
       ensureOpen();
-      // Those who are joining count too, so a burst of Joins cannot overshoot.
-      if (participants.size >= maxParticipants) {
-        throw new ChatError(
-          "resource_exhausted",
-          `the chat is full (${maxParticipants} participants); try again when someone has left`,
-        );
-      }
-      const token = newSessionToken();
-      const p: Participant = {
-        id: randomUUID(),
-        name: effectiveName(
-          name,
-          [...participants.values()].map((other) => other.name),
-        ),
-        tokenHash: hashToken(token),
-        joinedSeq: 0,
-        joinedAt: 0,
-        state: "joining",
-        cursor: undefined,
-        graceTimer: undefined,
-      };
-      participants.set(p.id, p);
-      let event: LogEvent;
-      try {
-        event = await committer.submit({
-          kind: "join",
-          participantId: p.id,
-          name: p.name,
-          logicalTime,
-          tokenHash: p.tokenHash,
-        });
-      } catch (error) {
-        participants.delete(p.id);
-        throw error;
-      }
-      p.state = "present";
-      p.joinedSeq = event.seq;
-      p.joinedAt = event.logicalTime;
-      // Until it subscribes, a participant is on its way out.
-      if (!p.cursor) startGrace(p);
-      logger.info("join", {
-        participant: p.id,
-        name: p.name,
-        lt: event.logicalTime,
-        seq: event.seq,
-      });
-      return { participant: p, event, token };
+      return track(join(name, logicalTime));
     },
 
-    authenticate(participantId, token) {
+    async authenticate(participantId, token) {
       if (token === undefined) {
         throw new ChatError(
           "unauthenticated",
           "missing session token: send metadata 'authorization: Bearer <session_token>'",
         );
       }
-      const p = participants.get(participantId);
-      if (!p) {
-        if (log.findParticipant(participantId)) {
-          throw new ChatError("unauthenticated", "this participant has left the chat; join again");
-        }
-        throw new ChatError("not_found", `no participant with id ${JSON.stringify(participantId)}`);
+      if (presence.get(participantId)) return presence.authenticate(participantId, token, true);
+      const row = await log.findParticipant(participantId);
+      // Present in the log but new here: it joined through another server.
+      if (row && row.leftSeq === null) {
+        if (!tokenMatches(row.tokenHash, token)) throw wrongToken();
+        presence.adopt(row);
       }
-      if (!tokenMatches(p.tokenHash, token)) {
-        throw new ChatError(
-          "unauthenticated",
-          "the session token does not belong to this participant",
-        );
-      }
-      if (p.state !== "present") {
-        throw new ChatError("unauthenticated", "this participant has left the chat; join again");
-      }
-      return p;
+      return presence.authenticate(participantId, token, row !== undefined);
     },
 
     publish(p, content, logicalTime, messageId) {
       ensureOpen();
-      const submit = () =>
-        committer.submit({
-          kind: "message",
-          participantId: p.id,
-          name: p.name,
-          logicalTime,
-          content,
-          messageId: messageId || null,
-        });
-      if (!messageId) {
-        throttle(p);
-        return submit();
-      }
+      if (!messageId) return track(submitMessage(p, content, logicalTime, messageId));
       const key = `${p.id}\n${messageId}`;
       const inflight = inflightPublishes.get(key);
       if (inflight) return inflight;
-      const stored = log.findByMessageId(p.id, messageId);
-      // A retry of a stored message costs nothing: it stores nothing.
-      if (stored) return Promise.resolve(stored);
-      throttle(p);
-      const promise = submit().finally(() => inflightPublishes.delete(key));
+      const promise = track(
+        submitMessage(p, content, logicalTime, messageId).finally(() =>
+          inflightPublishes.delete(key),
+        ),
+      );
       inflightPublishes.set(key, promise);
       return promise;
     },
 
     leave(p, logicalTime) {
       ensureOpen();
-      return leave(p, logicalTime);
+      return track(leave(p, logicalTime));
     },
 
     checkLogId,
 
-    subscribe(p, { since, logId }, sink) {
+    async subscribe(p, { since, logId }, sink) {
       ensureOpen();
       checkLogId(logId);
-      const top = log.top();
+      const top = await log.top();
       if (since > top.logicalTime) {
         throw new ChatError(
           "out_of_range",
           `since ${since} is ahead of the log (its newest logical time is ${top.logicalTime})`,
         );
       }
-      const afterSeq = since === 0 ? 0 : log.seqAtOrBefore(since);
+      const afterSeq = since === 0 ? 0 : await log.seqAtOrBefore(since);
+      // On a shared log, the participant is ours now: no other server announces it as left.
+      await lease.hold(p, true);
+      ensureOpen();
+      if (p.state !== "present") throw hasLeft();
       p.cursor?.fail(
         new ChatError("aborted", "replaced by a newer Subscribe for the same participant"),
       );
-      clearGrace(p);
       const cursor = fanOut.open({
         sink,
         afterSeq,
         participantId: p.id,
         onClose: (c) => {
-          if (p.cursor !== c) return;
-          p.cursor = undefined;
-          logger.info("disconnect", { participant: p.id, name: p.name, lastSeq: c.lastSeq });
-          if (p.state === "present" && !closing) startGrace(p);
+          presence.streamClosed(p, c);
+          if (p.cursor || closing || p.state !== "present") return;
+          lease
+            .hold(p, false)
+            .catch((error) =>
+              logger.warn("hold_failed", { participant: p.id, error: String(error) }),
+            );
         },
       });
-      p.cursor = cursor;
+      presence.streamOpened(p, cursor);
       logger.info("subscribe", { participant: p.id, name: p.name, since, afterSeq });
       cursor.start();
       return cursor;
     },
 
-    participants: () => [...participants.values()].filter((p) => p.state !== "joining"),
+    participants: () => presence.list(),
     subscriberCount: () => fanOut.size,
     queueStats: () => fanOut.queueStats(),
 
-    close() {
+    async close() {
       if (closing) return;
       closing = true;
-      for (const p of participants.values()) clearGrace(p);
-      committer.flush();
+      presence.stop();
+      await Promise.allSettled([...accepted]);
+      await committer.flush();
       fanOut.failAll(new ChatError("unavailable", "server shutting down"));
+      // The others take over our participants now rather than after the lease runs out.
+      await lease.release();
     },
   };
 }

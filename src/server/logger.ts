@@ -1,7 +1,13 @@
-export type LogLevel = "info" | "warn" | "error";
+import pino from "pino";
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ["text", "json"] as const;
+/** text: `<ISO time> <LEVEL> <component> <event> key=value …`; json: one object per line. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
-/** One line per event: `<ISO time> <LEVEL> <component> <event> key=value …`. */
+/** One line per event, at a level, stamped with the component that logged it. */
 export interface Logger {
   info(event: string, fields?: LogFields): void;
   warn(event: string, fields?: LogFields): void;
@@ -10,14 +16,26 @@ export interface Logger {
   child(component: string): Logger;
 }
 
+/** Where whole lines (each ending in a newline) go; pino's destinations are one. */
+export interface LogDestination {
+  write(line: string): unknown;
+}
+
 export interface LoggerOptions {
   component?: string;
-  /** Where lines go (without newline); stdout by default. */
+  format?: LogFormat;
+  /** The least severe level written (info by default). */
+  level?: LogLevel;
+  /** Where lines go; stdout by default. */
+  destination?: LogDestination;
+  /** Instead of a destination: called with each line, without its newline. */
   write?: (line: string) => void;
+  /** The clock of text lines (JSON lines take pino's). */
   now?: () => Date;
 }
 
 const BARE = /^[\w.:/@#+-]+$/;
+const SEVERITY: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== "string") return String(value);
@@ -38,22 +56,62 @@ export function formatLine(
   return line;
 }
 
-/** Builds a logfmt-style logger (the S7 server log). */
+const stdout: LogDestination = { write: (line) => process.stdout.write(line) };
+
+/**
+ * The server log (S7). JSON goes through pino: its serializer is the fast one,
+ * and its layout (level, time, msg) is what log pipelines read; the event is
+ * `msg`, the component and the fields are keys of their own. Text keeps the
+ * logfmt-style lines, written to the same destination.
+ */
 export function createLogger({
   component = "server",
-  write = (line) => process.stdout.write(`${line}\n`),
+  format = "text",
+  level = "info",
+  destination,
+  write,
   now = () => new Date(),
 }: LoggerOptions = {}): Logger {
-  const emit = (level: LogLevel, event: string, fields?: LogFields) => {
-    const line = formatLine(now(), level, component, event, fields);
-    write(line);
+  const out: LogDestination =
+    destination ?? (write ? { write: (line) => write(line.slice(0, -1)) } : stdout);
+  if (format === "json") return jsonLogger(component, level, out);
+  const least = SEVERITY[level];
+  const textLogger = (name: string): Logger => {
+    const emit = (lineLevel: LogLevel, event: string, fields?: LogFields) => {
+      if (SEVERITY[lineLevel] < least) return;
+      out.write(`${formatLine(now(), lineLevel, name, event, fields)}\n`);
+    };
+    return {
+      info: (event, fields) => emit("info", event, fields),
+      warn: (event, fields) => emit("warn", event, fields),
+      error: (event, fields) => emit("error", event, fields),
+      child: textLogger,
+    };
   };
-  return {
-    info: (event, fields) => emit("info", event, fields),
-    warn: (event, fields) => emit("warn", event, fields),
-    error: (event, fields) => emit("error", event, fields),
-    child: (name) => createLogger({ component: name, write, now }),
+  return textLogger(component);
+}
+
+function jsonLogger(component: string, level: LogLevel, out: LogDestination): Logger {
+  const root = pino(
+    {
+      level,
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    out as pino.DestinationStream,
+  );
+  // Every component is a child of the root, so no line carries two components.
+  const wrap = (name: string): Logger => {
+    const logger = root.child({ component: name });
+    return {
+      info: (event, fields) => logger.info(fields ?? {}, event),
+      warn: (event, fields) => logger.warn(fields ?? {}, event),
+      error: (event, fields) => logger.error(fields ?? {}, event),
+      child: wrap,
+    };
   };
+  return wrap(component);
 }
 
 /** A logger that drops everything (for tests that do not read logs). */

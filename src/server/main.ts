@@ -1,14 +1,13 @@
 // `bun run server`: the only place that reads argv/env, binds, and exits.
 
-import { createWriteStream, mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import { configOrExit } from "../cli/flags.ts";
 import { openEventLog } from "../store/open.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { historyWorker } from "./admin/history.ts";
 import { type AdminServer, listenAdmin } from "./admin/serve.ts";
 import { parseServerConfig, serverTuning } from "./config.ts";
-import { createLogger } from "./logger.ts";
+import { createServerLogger } from "./log-output.ts";
+import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
@@ -18,17 +17,18 @@ const config = configOrExit(
   "chitchat server",
 );
 
-let logFile: ReturnType<typeof createWriteStream> | undefined;
-if (config.logFile) {
-  mkdirSync(dirname(config.logFile), { recursive: true });
-  logFile = createWriteStream(config.logFile, { flags: "a" });
+// Every line goes to stdout and --log-file synchronously: nothing to flush at exit.
+let logger: Logger;
+try {
+  logger = createServerLogger({
+    format: config.logFormat,
+    level: config.logLevel,
+    logFile: config.logFile,
+  });
+} catch (error) {
+  console.error(`chitchat server: cannot open --log-file: ${(error as Error).message}`);
+  process.exit(1);
 }
-const logger = createLogger({
-  write: (line) => {
-    process.stdout.write(`${line}\n`);
-    logFile?.write(`${line}\n`);
-  },
-});
 
 let tls: TlsFiles | undefined;
 try {
@@ -83,10 +83,10 @@ try {
     admin: `${config.adminHost}:${config.adminPort}`,
     error: (error as Error).message,
   });
-  log.close();
+  await log.close();
   process.exit(1);
 }
-const top = log.top();
+const top = await log.top();
 logger.info("listening", {
   address,
   admin: admin.url,
@@ -111,11 +111,10 @@ async function stop(signal: string): Promise<void> {
   await server.shutdown();
   await admin?.stop();
   history.close();
-  log.close();
+  const { seq } = await log.top();
+  await log.close();
   clearTimeout(deadline);
-  logger.info("stopped", { seq: log.top().seq });
-  // process.exit does not wait for a file stream: end it first so the last lines land.
-  await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
+  logger.info("stopped", { seq });
   process.exit(0);
 }
 process.on("SIGINT", () => void stop("SIGINT"));

@@ -2,9 +2,11 @@ import * as grpc from "@grpc/grpc-js";
 import { loadChitChat } from "../protocol/proto.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { passEncodedBroadcasts } from "./broadcast-bytes.ts";
-import { createHub, type Hub } from "./hub.ts";
+import { createHealth } from "./health.ts";
+import { type Advertised, createHub, type Hub } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import { type ChatMetrics, createMetrics } from "./metrics.ts";
+import { addReflection } from "./reflection.ts";
 import { createChatService } from "./service.ts";
 import type { TlsFiles } from "./tls.ts";
 import { guardService } from "./wire-guard.ts";
@@ -38,8 +40,18 @@ export interface ChatServer {
   readonly metrics: ChatMetrics;
   /** starting until `listen` has bound, serving, then stopping once shutdown begins. */
   readonly state: "starting" | "serving" | "stopping";
-  /** Binds and serves; resolves with the bound "host:port". */
-  listen(host: string, port: number): Promise<string>;
+  /**
+   * What `grpc.health.v1.Health` says while serving: SERVING by default; false
+   * (e.g. while a database backend is unreachable) makes it NOT_SERVING. From
+   * the moment shutdown begins it is NOT_SERVING whatever this says.
+   */
+  setHealth(serving: boolean): void;
+  /**
+   * Binds and serves; resolves with the bound "host:port". On a log shared by
+   * several servers, `advertised` is what this server's lease tells the others
+   * (the bound address and no admin URL by default).
+   */
+  listen(host: string, port: number, advertised?: Partial<Advertised>): Promise<string>;
   /** Refuses new calls, flushes pending commits, ends streams UNAVAILABLE, stops. */
   shutdown(): Promise<void>;
 }
@@ -84,14 +96,21 @@ export function createChatServer({
     participants: () => hub.participants().length,
     queueStats: () => hub.queueStats(),
   });
-  const service = createChatService({ hub, logger: logger.child("grpc"), metrics });
+  const service = createChatService({ hub, log, logger: logger.child("grpc"), metrics });
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
     service as unknown as grpc.UntypedServiceImplementation,
   );
+  // The standard health service and server reflection, beside ChitChat.
+  const health = createHealth(["", SERVICE_NAME]);
+  health.addToServer(grpcServer);
+  addReflection(grpcServer);
   let stopped: Promise<void> | undefined;
   let state: ChatServer["state"] = "starting";
+  let backendServing = true;
+  const updateHealth = () =>
+    health.set(state === "serving" && backendServing ? "SERVING" : "NOT_SERVING");
 
   return {
     hub,
@@ -99,7 +118,11 @@ export function createChatServer({
     get state() {
       return state;
     },
-    listen(host, port) {
+    setHealth(serving) {
+      backendServing = serving;
+      updateHealth();
+    },
+    listen(host, port, advertised = {}) {
       return new Promise((resolve, reject) => {
         grpcServer.bindAsync(
           hostPort(host, port),
@@ -115,23 +138,36 @@ export function createChatServer({
               reject(error);
               return;
             }
-            hub.start();
-            if (state === "starting") state = "serving";
-            resolve(hostPort(host, boundPort));
+            const bound = hostPort(host, boundPort);
+            hub
+              .start({
+                address: advertised.address ?? bound,
+                adminUrl: advertised.adminUrl ?? null,
+              })
+              .then(() => {
+                if (state === "starting") state = "serving";
+                updateHealth();
+                resolve(bound);
+              }, reject);
           },
         );
       });
     },
     shutdown() {
       state = "stopping";
-      stopped ??= new Promise<void>((resolve) => {
-        hub.close();
-        const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
-        grpcServer.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      });
+      updateHealth();
+      // Watchers have seen NOT_SERVING; their streams would hold tryShutdown open.
+      health.endWatches("server shutting down");
+      stopped ??= hub.close().then(
+        () =>
+          new Promise<void>((resolve) => {
+            const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
+            grpcServer.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          }),
+      );
       return stopped;
     },
   };

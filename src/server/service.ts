@@ -4,13 +4,17 @@ import { ChatError } from "../protocol/errors.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   ChitChatHandlers,
+  HistoryReply,
   JoinAck,
   LeaveAck,
+  ListParticipantsReply,
   PublishAck,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
-import type { EventSink } from "./cursor.ts";
+import type { EventLog } from "../store/event-log.ts";
+import { toBroadcast } from "./broadcast-bytes.ts";
+import type { Cursor, EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
@@ -21,11 +25,16 @@ import { type Guarded, WIRE_PROBLEM } from "./wire-guard.ts";
 
 export interface ChatServiceOptions {
   hub: Hub;
+  /** What History reads (the hub's own reads go through the hub). */
+  log: Pick<EventLog, "top" | "readBefore">;
   logger: Logger;
   metrics: ChatMetrics;
 }
 
 const invalid = (message: string) => new ChatError("invalid_argument", message);
+
+/** Most events one History call returns. */
+export const HISTORY_RPC_MAX_LIMIT = 1000;
 
 /** Rejects requests whose bytes were not a valid message (see wire-guard.ts). */
 function wellFormed<T extends object>(request: Guarded<T>): T {
@@ -50,7 +59,7 @@ function authenticate(
   hub: Hub,
   call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
   participantId: string,
-): Participant {
+): Promise<Participant> {
   if (participantId === "") throw invalid("participant_id is required");
   const header = call.metadata.get("authorization")[0];
   const token = bearerToken(header);
@@ -64,7 +73,12 @@ function authenticate(
 }
 
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({ hub, logger, metrics }: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({
+  hub,
+  log,
+  logger,
+  metrics,
+}: ChatServiceOptions): ChitChatHandlers {
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -90,27 +104,36 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     call: grpc.ServerWritableStream<SubscribeRequest__Output, unknown>,
     sink: EventSink,
   ) => {
-    try {
+    let cursor: Cursor | undefined;
+    let gone = false;
+    const detach = () => {
+      gone = true;
+      cursor?.detach();
+    };
+    call.on("cancelled", detach);
+    call.on("close", detach);
+    const open = async () => {
       if (hub.closing) throw new ChatError("unavailable", "server shutting down");
       const request = wellFormed(call.request);
       // A resume against a different log is refused first: the participant
       // it names may not exist here at all.
       hub.checkLogId(request.logId);
-      const participant = authenticate(hub, call, request.participantId);
+      const participant = await authenticate(hub, call, request.participantId);
       // Headers now, so the client knows it is connected before the first event.
       call.sendMetadata(new Metadata());
-      const cursor = hub.subscribe(
+      cursor = await hub.subscribe(
         participant,
         { since: request.since, logId: request.logId },
         sink,
       );
+      // The peer went away while the stream was being set up.
+      if (gone) cursor.detach();
       // A first stream starts before the participant's own JOIN; a resume starts after it.
       if (request.since >= participant.joinedAt) metrics.subscriberResumed();
-      call.on("cancelled", () => cursor.detach());
-      call.on("close", () => cursor.detach());
-    } catch (error) {
+    };
+    open().catch((error) => {
       call.emit("error", toServiceError(error, logger));
-    }
+    });
   };
 
   return {
@@ -131,7 +154,7 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     Publish: unary(
       async (request, call): Promise<PublishAck> => {
         const arrived = performance.now();
-        const participant = authenticate(hub, call, request.participantId);
+        const participant = await authenticate(hub, call, request.participantId);
         const content = requireValue(checkMessage(request.content));
         const messageId = requireValue(checkMessageId(request.messageId));
         const logicalTime = checkLogicalTime(request.logicalTime);
@@ -150,10 +173,37 @@ export function createChatService({ hub, logger, metrics }: ChatServiceOptions):
     ),
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
-      const participant = authenticate(hub, call, request.participantId);
+      const participant = await authenticate(hub, call, request.participantId);
       const logicalTime = checkLogicalTime(request.logicalTime);
       const event = await hub.leave(participant, logicalTime);
       return { logicalTime: event.logicalTime, seq: event.seq };
+    }),
+
+    ListParticipants: unary(async (request, call): Promise<ListParticipantsReply> => {
+      await authenticate(hub, call, request.participantId);
+      const present = (await hub.participants())
+        .filter((p) => p.state === "present")
+        .sort((a, b) => a.joinedSeq - b.joinedSeq);
+      return {
+        participants: present.map((p) => ({
+          participantId: p.id,
+          name: p.name,
+          joinedLogicalTime: p.joinedAt,
+          joinedSeq: p.joinedSeq,
+          streaming: p.cursor !== undefined,
+        })),
+      };
+    }),
+
+    History: unary(async (request, call): Promise<HistoryReply> => {
+      await authenticate(hub, call, request.participantId);
+      const { limit } = request;
+      if (limit < 1 || limit > HISTORY_RPC_MAX_LIMIT) {
+        throw invalid(`limit must be between 1 and ${HISTORY_RPC_MAX_LIMIT} (got ${limit})`);
+      }
+      const top = await log.top();
+      const events = await log.readBefore(top.logicalTime + 1, limit);
+      return { events: events.map((event) => toBroadcast(event, true)) };
     }),
 
     Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),

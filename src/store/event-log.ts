@@ -1,17 +1,45 @@
-import type { Database } from "better-sqlite3";
-import { and, eq, isNull, sql } from "drizzle-orm";
-import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import { joinSentence, leaveSentence } from "../protocol/events.ts";
-import { createLogReads, type LogEvent, type LogReads, type LogTop } from "./reads.ts";
-import { events, participants } from "./schema.ts";
+import type { ChatEventRecord } from "../protocol/events.ts";
 
-export type { LogEvent, LogTop, ParticipantRow } from "./reads.ts";
+/**
+ * The event log as every backend offers it (SQLite embedded, PostgreSQL shared
+ * by several servers). The hub, the handlers and the admin API speak only this.
+ */
+
+/** An event as the log stores it. */
+export type LogEvent = ChatEventRecord;
+
+/** The newest position in the log. */
+export interface LogTop {
+  seq: number;
+  logicalTime: number;
+}
+
+/** Someone who joined, as the log keeps them. */
+export interface ParticipantRow {
+  id: string;
+  /** The effective name (with any `#2` suffix the log gave it). */
+  name: string;
+  /** sha256 of the session token, hex; the token itself is never stored. */
+  tokenHash: string;
+  joinedSeq: number;
+  /** Logical time of the JOIN. */
+  joinedAt: number;
+  /** Set by the LEAVE; null while the participant is in the chat. */
+  leftSeq: number | null;
+  leftAt: number | null;
+}
 
 /** Something to append; the log stamps `seq` and the Lamport time. */
 export type EventDraft =
   | {
       kind: "join";
+      /** New, chosen by the caller. */
       participantId: string;
+      /**
+       * The name asked for. The log decides the effective one inside the
+       * append: the first free `name#2`, `name#3`, … when a present
+       * participant has it (case-insensitively).
+       */
       name: string;
       /** The sender's clock (0 when it has none). */
       logicalTime: number;
@@ -25,146 +53,110 @@ export type EventDraft =
       content: string;
       messageId: string | null;
     }
-  | { kind: "leave"; participantId: string; name: string; logicalTime: number };
+  | {
+      kind: "leave";
+      participantId: string;
+      name: string;
+      logicalTime: number;
+      /**
+       * The participant vanished (its leave grace ran out) rather than asked
+       * to leave: refused as "held" when a live server holds its stream, so a
+       * participant that came back anywhere is not announced as left.
+       */
+      vanished?: boolean;
+    };
+
+/** What became of one draft. */
+export type AppendResult =
+  /** Stored now, as this event. */
+  | { status: "stored"; event: LogEvent }
+  /** A message whose (participant, message id) the log already holds: nothing new was stored. */
+  | { status: "duplicate"; event: LogEvent }
+  /** A message or leave from someone who is not in the chat: nothing was stored. */
+  | { status: "refused"; reason: "not_present" }
+  /** A vanished participant's leave while a live server holds its stream: nothing was stored. */
+  | { status: "refused"; reason: "held" };
+
+/** A server sharing the log, as its lease shows it. */
+export interface ServerRow {
+  id: string;
+  /** Its gRPC address, as it was told to advertise it. */
+  address: string;
+  /** Its admin HTTP base URL, if it serves one. */
+  adminUrl: string | null;
+  startedAtMs: number;
+  /** When it last renewed its lease (the database's clock). */
+  renewedAtMs: number;
+}
+
+/** Who answers for a present participant: the server holding its stream or its leave grace. */
+export interface Holder {
+  participantId: string;
+  serverId: string | null;
+  /** Whether that server holds an open stream for it (else its leave grace runs there). */
+  streaming: boolean;
+}
+
+/**
+ * What several servers sharing one log need of it: leases that say which
+ * servers are alive, and which server answers for each participant. A log
+ * only one server uses (SQLite) has none.
+ */
+export interface Leases {
+  /** This server's id; its JOINs name it as their participant's holder. */
+  readonly serverId: string;
+  /** How long a lease lasts without renewal. */
+  readonly ttlMs: number;
+  /** Creates or renews this server's lease. */
+  renew(info: { address: string; adminUrl: string | null }): Promise<void>;
+  /** Ends this server's lease now (a clean shutdown), so others take over at once. */
+  release(): Promise<void>;
+  /** Servers whose lease is current, oldest first. */
+  servers(): Promise<ServerRow[]>;
+  /** This server now holds (true) or no longer holds (false) the participant's stream. */
+  hold(participantId: string, streaming: boolean): Promise<void>;
+  /** Present participants whose holder's lease has expired (or who have none). */
+  orphans(): Promise<ParticipantRow[]>;
+  /** The holder of every present participant. */
+  holders(): Promise<Holder[]>;
+}
 
 export type AppendListener = (appended: readonly LogEvent[]) => void;
 
 /**
  * The event log and its sequencer. `append` stamps every draft inside one
- * SQLite transaction (seq = top + 1, logical time = max(clock, draft) + 1), so
- * log order = Lamport order = delivery order. Listeners hear of events only
- * after they are committed.
+ * transaction (seq = top + 1, logical time = max(top, draft) + 1), so log
+ * order = Lamport order = delivery order. Listeners hear of committed events
+ * only, in seq order, each once, whoever appended them.
  */
-export interface EventLog extends Omit<LogReads, "logId"> {
+export interface EventLog {
   readonly logId: string;
-  append(drafts: readonly EventDraft[]): LogEvent[];
+  readonly backend: "sqlite" | "postgres";
+  /** Present when several servers may share this log. */
+  readonly leases?: Leases;
+  /**
+   * Stores the drafts in one transaction, in order, and resolves after the
+   * commit with one result per draft. Rejects, storing nothing, when the
+   * transaction fails (a ChatError "unavailable" when the database cannot be
+   * reached).
+   */
+  append(drafts: readonly EventDraft[]): Promise<AppendResult[]>;
   /** Registers a listener for committed events; returns a function that removes it. */
   onAppend(listener: AppendListener): () => void;
-  close(): void;
-}
-
-export interface EventLogParts {
-  sqlite: Database;
-  db: BetterSQLite3Database;
-  logId: string;
-  now?: () => number;
-  /** Hears a listener's exception; the append itself has committed and stands. */
-  onListenerError?: (error: unknown) => void;
-}
-
-/** Builds the log over an open, migrated database (see `openEventLog`). */
-export function createEventLog({
-  sqlite,
-  db,
-  logId,
-  now = Date.now,
-  onListenerError = (error) => console.error("event log listener failed:", error),
-}: EventLogParts): EventLog {
-  const p = sql.placeholder;
-  const insertEvent = db
-    .insert(events)
-    .values({
-      seq: p("seq"),
-      logicalTime: p("logicalTime"),
-      kind: p("kind"),
-      participantId: p("participantId"),
-      name: p("name"),
-      content: p("content"),
-      messageId: p("messageId"),
-      sentAtMs: p("sentAtMs"),
-    })
-    .prepare();
-  const insertParticipant = db
-    .insert(participants)
-    .values({
-      id: p("id"),
-      name: p("name"),
-      tokenHash: p("tokenHash"),
-      joinedSeq: p("joinedSeq"),
-      joinedAt: p("joinedAt"),
-    })
-    .prepare();
-  const markLeft = db
-    .update(participants)
-    .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
-    .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
-    .prepare();
-  const reads = createLogReads(db);
-
-  let top: LogTop = reads.top();
-  const listeners = new Set<AppendListener>();
-
-  const stampAndInsert = sqlite.transaction((drafts: readonly EventDraft[]): LogEvent[] => {
-    let { seq, logicalTime } = top;
-    const sentAtMs = now();
-    const stored: LogEvent[] = [];
-    for (const draft of drafts) {
-      seq += 1;
-      logicalTime = Math.max(logicalTime, draft.logicalTime) + 1;
-      let content: string;
-      let messageId: string | null = null;
-      switch (draft.kind) {
-        case "join":
-          content = joinSentence(draft.name, logicalTime);
-          insertParticipant.run({
-            id: draft.participantId,
-            name: draft.name,
-            tokenHash: draft.tokenHash,
-            joinedSeq: seq,
-            joinedAt: logicalTime,
-          });
-          break;
-        case "leave":
-          content = leaveSentence(draft.name, logicalTime);
-          markLeft.run({ id: draft.participantId, leftSeq: seq, leftAt: logicalTime });
-          break;
-        case "message":
-          content = draft.content;
-          messageId = draft.messageId;
-          break;
-      }
-      const event: LogEvent = {
-        seq,
-        logicalTime,
-        kind: draft.kind,
-        participantId: draft.participantId,
-        name: draft.name,
-        content,
-        sentAtMs,
-      };
-      insertEvent.run({ ...event, messageId });
-      stored.push(event);
-    }
-    return stored;
-  });
-
-  return {
-    ...reads,
-    logId,
-    top: () => ({ ...top }),
-    append(drafts) {
-      if (drafts.length === 0) return [];
-      const stored = stampAndInsert.immediate(drafts);
-      const last = stored[stored.length - 1];
-      if (last) top = { seq: last.seq, logicalTime: last.logicalTime };
-      // The events are committed: a failing listener must not make the caller
-      // think otherwise (it would retry and store a duplicate).
-      for (const listener of listeners) {
-        try {
-          listener(stored);
-        } catch (error) {
-          onListenerError(error);
-        }
-      }
-      return stored;
-    },
-    onAppend(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    close() {
-      listeners.clear();
-      sqlite.close();
-    },
-  };
+  /** The newest seq and logical time (0, 0 for an empty log). */
+  top(): Promise<LogTop>;
+  /** Up to `limit` events with seq > `afterSeq`, oldest first. */
+  readAfterSeq(afterSeq: number, limit: number): Promise<LogEvent[]>;
+  /** The newest `limit` events with logical time < `before`, oldest first. */
+  readBefore(before: number, limit: number): Promise<LogEvent[]>;
+  /** The seq of the newest event with logical time <= `logicalTime` (0 if none). */
+  seqAtOrBefore(logicalTime: number): Promise<number>;
+  /** The event a participant published with this message id, if any. */
+  findByMessageId(participantId: string, messageId: string): Promise<LogEvent | undefined>;
+  findParticipant(id: string): Promise<ParticipantRow | undefined>;
+  /** Participants who joined and have not left, in join order. */
+  presentParticipants(): Promise<ParticipantRow[]>;
+  /** Everyone who ever joined, in join order. */
+  allParticipants(): Promise<ParticipantRow[]>;
+  close(): Promise<void>;
 }

@@ -5,9 +5,10 @@ import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
-import { createEventLog, type EventLog } from "./event-log.ts";
+import type { EventLog } from "./event-log.ts";
 import { checkIsChitChatLog } from "./identify.ts";
 import { logInfo } from "./schema.ts";
+import { createSqliteLog } from "./sqlite-log.ts";
 
 /** drizzle-kit's output, applied at every open. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
@@ -42,7 +43,7 @@ export function openEventLog({ path, synchronous = "full", now }: OpenEventLogOp
       .run();
     const info = db.select().from(logInfo).get();
     if (!info) throw new Error("log_info is empty after creation");
-    return createEventLog({ sqlite, db, logId: info.logId, now });
+    return createSqliteLog({ sqlite, db, logId: info.logId, now });
   } catch (error) {
     sqlite.close();
     throw error;

@@ -1,22 +1,12 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
-import type { ChatEventRecord } from "../protocol/events.ts";
+import type { LogEvent, LogTop, ParticipantRow } from "./event-log.ts";
 import { events, logInfo, participants } from "./schema.ts";
 
-/** An event as the log stores it. */
-export type LogEvent = ChatEventRecord;
-
-export type ParticipantRow = typeof participants.$inferSelect;
-
-/** The newest position in the log. */
-export interface LogTop {
-  seq: number;
-  logicalTime: number;
-}
-
 /**
- * Everything that reads the log, as prepared statements on its indexes. The
- * server's log and the read-only inspector share these, so both read alike.
+ * Everything that reads a SQLite log, as prepared statements on its indexes.
+ * The server's log, its history thread and the read-only inspector share
+ * these, so all read alike.
  */
 export interface LogReads {
   /** The log's id, or undefined when `log_info` is empty. */

@@ -13,6 +13,8 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 10_000,
         tlsCa: undefined,
         insecure: false,
+        logFormat: "text",
+        color: "auto",
       },
     });
   });
@@ -25,6 +27,7 @@ describe("parseClientConfig", () => {
       CHITCHAT_LOG_FILE: "/tmp/env.log",
       CHITCHAT_CONNECT_TIMEOUT_MS: "500",
       CHITCHAT_TLS_CA: "/etc/ca.pem",
+      CHITCHAT_LOG_FORMAT: "json",
     };
     expect(parseClientConfig([], env)).toEqual({
       kind: "config",
@@ -36,13 +39,25 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: "/etc/ca.pem",
         insecure: false,
+        logFormat: "json",
+        color: "auto",
       },
     });
     expect(
-      parseClientConfig(["--name", " Bo ", "--server", "[::1]:7", "--since", "0", "--insecure"], {
-        ...env,
-        CHITCHAT_TLS_CA: "",
-      }),
+      parseClientConfig(
+        [
+          "--name",
+          " Bo ",
+          "--server",
+          "[::1]:7",
+          "--since",
+          "0",
+          "--insecure",
+          "--log-format",
+          "text",
+        ],
+        { ...env, CHITCHAT_TLS_CA: "" },
+      ),
     ).toEqual({
       kind: "config",
       config: {
@@ -53,6 +68,8 @@ describe("parseClientConfig", () => {
         connectTimeoutMs: 500,
         tlsCa: undefined,
         insecure: true,
+        logFormat: "text",
+        color: "auto",
       },
     });
   });
@@ -120,7 +137,31 @@ describe("parseClientConfig", () => {
       kind: "error",
       message: "--server must look like host:port",
     });
+    expect(parseClientConfig(["--name", "Bo", "--log-format", "xml"], {})).toEqual({
+      kind: "error",
+      message: "--log-format must be text or json",
+    });
     expect(parseClientConfig(["--name", "Bo", "--nope"], {})).toMatchObject({ kind: "error" });
+  });
+
+  test("--color: auto by default, always or never; anything else is refused", () => {
+    const color = (args: string[], env: Record<string, string> = {}) => {
+      const parsed = parseClientConfig(["--name", "Bo", ...args], env);
+      return parsed.kind === "config"
+        ? parsed.config.color
+        : (parsed as { message: string }).message;
+    };
+    expect(color([])).toBe("auto");
+    expect(color(["--color", "always"])).toBe("always");
+    expect(color([], { CHITCHAT_COLOR: "never" })).toBe("never");
+    expect(color(["--color", "never"], { CHITCHAT_COLOR: "always" })).toBe("never");
+    expect(color(["--color", "yes"])).toBe("--color must be auto, always or never");
+  });
+
+  test("--help names the commands and how colour is turned off", () => {
+    for (const word of ["/help", "/who", "/history N", "//text", "NO_COLOR", "--color"]) {
+      expect(clientHelp()).toContain(word);
+    }
   });
 
   test("--help lists every flag with its env twin", () => {

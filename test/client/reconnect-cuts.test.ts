@@ -29,20 +29,20 @@ test(`${SESSIONS} sessions through ${CUTS} connection cuts: no gap, no duplicate
 
   let cut = 0;
   let connectionsCut = 0;
-  let lastTop = server.log.top().seq;
+  let lastTop = server.view.top().seq;
   for (; cut < CUTS && load.failures.length === 0; cut += 1) {
-    await waitFor(() => proxy.open > 0 && server.log.top().seq >= lastTop + EVENTS_PER_CUT, {
+    await waitFor(() => proxy.open > 0 && server.view.top().seq >= lastTop + EVENTS_PER_CUT, {
       timeoutMs: 20_000,
       what: `events to flow again after cut ${cut}`,
     });
-    lastTop = server.log.top().seq;
+    lastTop = server.view.top().seq;
     connectionsCut += proxy.cut();
   }
   await load.stop();
   expect(load.failures).toEqual([]);
   const { acks } = load;
 
-  const top = server.log.top().seq;
+  const top = server.view.top().seq;
   await waitFor(() => sessions.every((s) => (s.events.at(-1)?.seq ?? 0) >= top), {
     timeoutMs: 20_000,
     what: "every session to see the top of the log",

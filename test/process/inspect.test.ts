@@ -157,7 +157,7 @@ describe("bun run inspect", () => {
     expect(ahead).toEqual({
       code: 1,
       stdout: "",
-      stderr: `chitchat inspect: --since 1000 is ahead of the log (its newest logical time is ${server.log.top().logicalTime})\n`,
+      stderr: `chitchat inspect: --since 1000 is ahead of the log (its newest logical time is ${server.view.top().logicalTime})\n`,
     });
   });
 });

@@ -188,6 +188,8 @@ describe("command line", () => {
       ["--leave-grace-ms", "CHITCHAT_LEAVE_GRACE_MS", "10000"],
       ["--synchronous", "CHITCHAT_SYNCHRONOUS", "full"],
       ["--log-file", "CHITCHAT_LOG_FILE", undefined],
+      ["--log-format", "CHITCHAT_LOG_FORMAT", "text"],
+      ["--log-level", "CHITCHAT_LOG_LEVEL", "info"],
       ["--admin-host", "CHITCHAT_ADMIN_HOST", "127.0.0.1"],
       ["--admin-port", "CHITCHAT_ADMIN_PORT", "8080"],
       ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],

@@ -143,7 +143,7 @@ describe("total order under concurrent publishers", () => {
     const increasing = (xs: number[]) => xs.every((x, i) => i === 0 || x > (xs[i - 1] as number));
     expect(increasing(steadyAcks.map((a) => a.seq))).toBe(true);
     expect(increasing(steadyAcks.map((a) => a.logicalTime))).toBe(true);
-    const top = server.log.top();
+    const top = server.view.top();
     for (const { who, rec } of subs) {
       await rec.waitForCount(top.seq - who.seq + 1);
       expect(rec.events.map(withoutFlag)).toEqual(

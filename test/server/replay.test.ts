@@ -26,7 +26,7 @@ async function participant(server: TestServer, name: string): Promise<[TestClien
 
 /** Waits until the recorder has every event of the log from `firstSeq` on. */
 async function waitForTop(server: TestServer, rec: Recorder, firstSeq = 1): Promise<void> {
-  await rec.waitForCount(server.log.top().seq - firstSeq + 1);
+  await rec.waitForCount(server.view.top().seq - firstSeq + 1);
 }
 
 describe("Subscribe(since = L)", () => {
@@ -85,7 +85,7 @@ describe("Subscribe(since = L)", () => {
     const [a, alice] = await participant(server, "Alice");
     await a.publish(alice, "old", { logicalTime: 10 });
     const [b, bob] = await participant(server, "Bob");
-    const rec = b.subscribe(bob, { since: server.log.top().logicalTime });
+    const rec = b.subscribe(bob, { since: server.view.top().logicalTime });
     // The stream is registered once Bob counts as subscribed.
     await waitFor(() => server.server.hub.subscriberCount() === 1, { what: "Bob's stream" });
     const ack = await a.publish(alice, "new");
@@ -99,7 +99,7 @@ describe("Subscribe(since = L)", () => {
     const server = await h.start();
     const [a, alice] = await participant(server, "Alice");
     await a.publish(alice, "hi", { logicalTime: 4 });
-    const top = server.log.top();
+    const top = server.view.top();
     expect(top).toEqual({ seq: 2, logicalTime: 5 });
     const cases: [number | string, string][] = [
       [6, "since 6 is ahead of the log (its newest logical time is 5)"],
@@ -121,7 +121,7 @@ describe("Subscribe(since = L)", () => {
         details,
       );
     }
-    expect(server.log.top()).toEqual(top);
+    expect(server.view.top()).toEqual(top);
     // Alice's token still works and since = the newest time is fine.
     const rec = a.subscribe(alice, { since: 5 });
     await a.publish(alice, "still here");
@@ -156,7 +156,7 @@ describe("Subscribe(since = L)", () => {
       status.FAILED_PRECONDITION,
       `this server's event log is not the one you joined (it holds log ${server.log.logId}, not ${other.log.logId})`,
     );
-    expect(server.log.top()).toEqual({ seq: 1, logicalTime: 1 });
+    expect(server.view.top()).toEqual({ seq: 1, logicalTime: 1 });
 
     const rec = a.subscribe(alice, { logId: "" });
     await rec.waitForCount(1);
@@ -171,7 +171,7 @@ describe("the switch from replay to live under concurrent publishing", () => {
     const [p, pub] = await participant(server, "Pub");
     await publishMany(p, pub, 300, { prefix: "early", concurrency: 30 });
     const [s, sub] = await participant(server, "Sub");
-    const before = server.log.top().seq;
+    const before = server.view.top().seq;
     expect(before).toBe(302);
 
     const more = publishMany(p, pub, 500, { prefix: "late", concurrency: 10 });
@@ -200,7 +200,7 @@ describe("the switch from replay to live under concurrent publishing", () => {
     for (const [i, [client, who]] of subs.entries()) {
       // Start each one after another 100 or so events were stored.
       const mark = 305 + i * 100;
-      await waitFor(() => server.log.top().seq >= mark, { what: `seq ${mark}` });
+      await waitFor(() => server.view.top().seq >= mark, { what: `seq ${mark}` });
       recs.push(client.subscribe(who, { since: 0 }));
     }
     await more;

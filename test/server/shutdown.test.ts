@@ -21,14 +21,14 @@ test("a pending group commit is flushed, acked and delivered before streams end 
   const stream = c.subscribe(ann);
   await stream.waitForCount(1);
   const hub = server.server.hub;
-  const me = hub.authenticate(ann.participantId, ann.sessionToken);
+  const me = await hub.authenticate(ann.participantId, ann.sessionToken);
 
-  // Submitted, not yet committed: the group commit waits for the end of this turn.
+  // Accepted, not yet committed: the group commit waits for the end of this turn.
   const pending = hub.publish(me, "in the last batch", 0, "last-1");
-  const before = server.log.top().seq;
-  hub.close();
+  const before = server.view.top().seq;
+  await hub.close();
   // Committed by close() itself, before any stream was ended.
-  expect(server.log.top().seq).toBe(before + 1);
+  expect(server.view.top().seq).toBe(before + 1);
   const event = await pending;
   expect(event).toMatchObject({ seq: before + 1, content: "in the last batch" });
 
@@ -45,7 +45,7 @@ test("calls that arrive while shutting down are refused UNAVAILABLE with a sente
   const server = await h.start();
   const c = h.client(server.address);
   const ann = await c.join("Ann");
-  server.server.hub.close();
+  await server.server.hub.close();
   const log = wholeLog(server);
 
   await expectStatus(c.join("Late"), grpc.status.UNAVAILABLE, SHUTTING_DOWN);

@@ -46,7 +46,7 @@ describe("a subscriber that stops reading", () => {
       const pub = await p.join("Pub");
       await publishMany(p, pub, COUNT, { text, concurrency: 100 });
       expect(wholeLog(server)[3]?.content).toBe(text(0));
-      const top = server.log.top().seq;
+      const top = server.view.top().seq;
       expect(top).toBe(3 + COUNT);
 
       // The fast reader has everything while the slow one is still paused.

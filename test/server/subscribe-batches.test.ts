@@ -62,7 +62,7 @@ describe("SubscribeBatches", () => {
     const [p, pub] = await participant(server, "Pub");
     await publishMany(p, pub, 1000);
     const [r, reader] = await participant(server, "Reader");
-    const top = server.log.top().seq;
+    const top = server.view.top().seq;
     const batches = r.subscribeBatches(reader, { since: 0 });
     await batches.waitForCount(top);
     expect(batches.events).toEqual(wholeLog(server).map((e) => asBroadcast(e, true)));
@@ -85,7 +85,7 @@ describe("SubscribeBatches", () => {
     server.log.onAppend((events) => commits.push(events.length));
     const [p, pub] = await participant(server, "Pub");
     await publishMany(p, pub, 300, { concurrency: 100 });
-    const top = server.log.top().seq;
+    const top = server.view.top().seq;
     await rec.waitForCount(top - reader.seq + 1);
     const live = rec.messageSizes.slice(1);
     expect(live.reduce((a, b) => a + b, 0)).toBe(1 + 300);
@@ -107,7 +107,7 @@ describe("SubscribeBatches", () => {
     await waitFor(() => rec.events.some((e) => e.kind === "EVENT_KIND_HEARTBEAT"), {
       what: "a heartbeat",
     });
-    const top = server.log.top();
+    const top = server.view.top();
     expect(rec.messageSizes.slice(0, 2)).toEqual([1, 1]);
     expect(rec.events[1]).toEqual({
       seq: top.seq,
@@ -194,7 +194,7 @@ describe("SubscribeBatches behaves as Subscribe", () => {
     expect((await own.waitForEnd()).code).toBe(status.OK);
     expect(own.events.at(-1)).toMatchObject({ seq: ack.seq, kind: "EVENT_KIND_LEAVE" });
     await other.waitForCount(2);
-    server.server.hub.close();
+    await server.server.hub.close();
     expect(await ending(other)).toMatchObject({
       code: status.UNAVAILABLE,
       details: "server shutting down",

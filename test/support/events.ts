@@ -28,7 +28,7 @@ export function withoutFlag({
 
 /** Every event in an in-process server's log, oldest first. */
 export function wholeLog(server: TestServer): LogEvent[] {
-  return server.log.readAfterSeq(0, 1_000_000);
+  return server.view.readAfterSeq(0, 1_000_000);
 }
 
 const KIND_WORD: Record<string, EventRow["kind"]> = {

@@ -3,8 +3,10 @@ import {
   type Broadcast__Output,
   type BroadcastBatch__Output,
   type ChitChatClient,
+  type HistoryReply__Output,
   type JoinAck__Output,
   type LeaveAck__Output,
+  type ListParticipantsReply__Output,
   loadChitChat,
   type PublishAck__Output,
 } from "../../src/protocol/proto.ts";
@@ -87,6 +89,29 @@ export class TestClient implements Disposable {
     return promisify(
       this.raw.Leave.bind(this.raw),
       { participantId: who.participantId, logicalTime },
+      metadata,
+    );
+  }
+
+  listParticipants(
+    who: Pick<Joined, "participantId" | "metadata">,
+    { metadata = who.metadata } = {},
+  ): Promise<ListParticipantsReply__Output> {
+    return promisify(
+      this.raw.ListParticipants.bind(this.raw),
+      { participantId: who.participantId },
+      metadata,
+    );
+  }
+
+  history(
+    who: Pick<Joined, "participantId" | "metadata">,
+    limit: number,
+    { metadata = who.metadata } = {},
+  ): Promise<HistoryReply__Output> {
+    return promisify(
+      this.raw.History.bind(this.raw),
+      { participantId: who.participantId, limit },
       metadata,
     );
   }

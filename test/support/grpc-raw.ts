@@ -13,7 +13,7 @@ const callOptions = ({ deadlineMs }: RawCallOptions): grpc.CallOptions =>
 /** A raw unary call with hand-built request bytes; resolves with the raw response bytes. */
 export function rawUnary(
   client: TestClient,
-  method: "Join" | "Publish" | "Leave" | "Subscribe",
+  method: "Join" | "Publish" | "Leave" | "Subscribe" | "ListParticipants" | "History",
   body: Buffer,
   metadata: grpc.Metadata,
   options: RawCallOptions = {},

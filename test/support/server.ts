@@ -10,12 +10,15 @@ import {
 } from "../../src/server/server.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
+import { type LogReader, openLogReader } from "../../src/store/reader.ts";
 import { tempDir } from "./temp.ts";
 
 export interface TestServer extends AsyncDisposable {
   address: string;
   server: ChatServer;
   log: EventLog;
+  /** The same log read synchronously over a read-only connection, for wait conditions. */
+  view: LogReader;
   dbPath: string;
   /** The admin API's base URL when `admin` was asked for. */
   adminUrl: string | undefined;
@@ -55,6 +58,7 @@ export async function startTestServer({
   const dir = dbPath ? undefined : tempDir();
   const path = dbPath ?? join((dir as { path: string }).path, "chitchat.db");
   const log = openEventLog({ path });
+  const view = openLogReader(path);
   const server = createChatServer({ log, logger, leaveGraceMs, ...tuning, ...limits });
   let adminServer: AdminServer | undefined;
   let history: HistorySource | undefined;
@@ -69,7 +73,8 @@ export async function startTestServer({
     stopped ??= server.shutdown().then(async () => {
       await adminServer?.stop();
       history?.close();
-      log.close();
+      view.close();
+      await log.close();
       dir?.[Symbol.dispose]();
     });
     return stopped;
@@ -78,6 +83,7 @@ export async function startTestServer({
     address,
     server,
     log,
+    view,
     dbPath: path,
     adminUrl: adminServer?.url,
     stop,

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { effectiveName } from "../../src/server/names.ts";
+import { effectiveName } from "../../src/store/names.ts";
 
 test("a taken name gets the first free suffix, compared without regard to case", () => {
   expect(effectiveName("Bo", [])).toBe("Bo");

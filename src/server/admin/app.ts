@@ -1,4 +1,5 @@
-import { Hono } from "hono";
+import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
 import type { EventLog, ParticipantRow } from "../../store/event-log.ts";
@@ -7,7 +8,8 @@ import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
 import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
 import { checkSince, type HistorySource, historyFromLog } from "./history.ts";
-import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
+import { adminRoutes, OPENAPI_PATH, serveOpenApi } from "./routes.ts";
+import type { historyPage } from "./schemas.ts";
 
 /** Every domain error code has exactly one HTTP status. */
 export const HTTP_STATUS: Record<ChatErrorCode, ContentfulStatusCode> = {
@@ -25,7 +27,7 @@ export interface AdminAppOptions {
   server: ChatServer;
   log: EventLog;
   logger: Logger;
-  /** When set, every endpoint but /healthz needs `Authorization: Bearer <token>`. */
+  /** When set, every endpoint but /healthz and /openapi.json needs `Authorization: Bearer <token>`. */
   token?: string | undefined;
   /** Where /history pages come from; by default read on this thread from `log`. */
   history?: HistorySource;
@@ -52,6 +54,16 @@ function participantJson(row: ParticipantRow, live: Participant | undefined) {
 }
 
 /**
+ * A JSON body serialized elsewhere (/history's events come serialized from the
+ * reader thread), answered as the route's JSON type; the OpenAPI test checks the
+ * real bodies against the schema.
+ */
+function preserialized<T>(c: Context, text: string): TypedResponse<T, 200, "json"> {
+  c.header("Content-Type", "application/json");
+  return c.body(text, 200) as unknown as TypedResponse<T, 200, "json">;
+}
+
+/**
  * The operators' HTTP API over a running server: who is here, the history,
  * health and metrics. Built, not bound: `createAdminServer` or main serves it.
  */
@@ -61,12 +73,14 @@ export function createAdminApp({
   logger,
   token,
   history = historyFromLog(log),
-}: AdminAppOptions): Hono {
-  const app = new Hono();
+}: AdminAppOptions): OpenAPIHono {
+  const app = new OpenAPIHono();
   const tokenHash = token === undefined ? undefined : hashToken(token);
+  const routes = adminRoutes(tokenHash !== undefined);
 
   app.use("*", async (c, next) => {
-    if (tokenHash === undefined || c.req.path === "/healthz") return next();
+    const open = c.req.path === "/healthz" || c.req.path === OPENAPI_PATH;
+    if (tokenHash === undefined || open) return next();
     const header = c.req.header("authorization");
     const presented = bearerToken(header);
     if (presented === undefined || !tokenMatches(tokenHash, presented)) {
@@ -81,8 +95,8 @@ export function createAdminApp({
     return next();
   });
 
-  app.get("/healthz", query(noQuery), (c) => {
-    const top = log.top();
+  app.openapi(routes.healthz, async (c) => {
+    const top = await log.top();
     const status = server.state;
     return c.json(
       {
@@ -97,40 +111,46 @@ export function createAdminApp({
     );
   });
 
-  app.get("/participants", query(participantsQuery), (c) => {
+  app.openapi(routes.participants, async (c) => {
     const { all } = c.req.valid("query");
     const live = new Map(server.hub.participants().map((p) => [p.id, p]));
-    const rows = all ? log.allParticipants() : log.presentParticipants();
-    return c.json({
-      logId: log.logId,
-      participants: rows
-        .filter((row) => all || live.has(row.id))
-        .map((row) => participantJson(row, live.get(row.id))),
-    });
+    const rows = await (all ? log.allParticipants() : log.presentParticipants());
+    return c.json(
+      {
+        logId: log.logId,
+        participants: rows
+          .filter((row) => all || live.has(row.id))
+          .map((row) => participantJson(row, live.get(row.id))),
+      },
+      200,
+    );
   });
 
-  app.get("/history", query(historyQuery), async (c) => {
+  app.openapi(routes.history, async (c) => {
     const { since, before, limit } = c.req.valid("query");
-    if (before === undefined) checkSince(since ?? 0, log.top().logicalTime);
+    if (before === undefined) checkSince(since ?? 0, (await log.top()).logicalTime);
     const page = await history.page(
       before === undefined ? { since: since ?? 0, limit } : { before, limit },
     );
     // Read after the page: the log may have grown while the page was read.
-    const top = log.top();
+    const top = await log.top();
     // `next`: the `since` for the newer page, null once this page reaches the newest event.
     // `previous`: the `before` for the older page, null once it starts at the first event.
     const next = page.last && page.last.seq < top.seq ? page.last.logicalTime : null;
     const previous = page.first && page.first.seq > 1 ? page.first.logicalTime : null;
-    c.header("Content-Type", "application/json");
-    return c.body(
+    return preserialized<z.infer<typeof historyPage>>(
+      c,
       `{"logId":${JSON.stringify(log.logId)},"events":${page.eventsJson},"next":${next},"previous":${previous}}`,
     );
   });
 
-  app.get("/metrics", query(noQuery), async (c) => {
-    c.header("Content-Type", server.metrics.contentType);
-    return c.body(await server.metrics.text());
+  app.openapi(routes.metrics, async (c) => {
+    return c.text(await server.metrics.text(), 200, {
+      "Content-Type": server.metrics.contentType,
+    });
   });
+
+  serveOpenApi(app, tokenHash !== undefined);
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 

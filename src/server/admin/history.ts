@@ -1,5 +1,6 @@
 import { ChatError } from "../../protocol/errors.ts";
 import { toEventJson } from "../../protocol/events.ts";
+import type { EventLog, LogEvent } from "../../store/event-log.ts";
 import type { LogReads } from "../../store/reads.ts";
 
 /** One /history request, validated: page forwards after `since` or backwards before `before`. */
@@ -24,18 +25,8 @@ export interface HistorySource {
 const ends = (e: { seq: number; logicalTime: number } | undefined) =>
   e && { seq: e.seq, logicalTime: e.logicalTime };
 
-/** Reads and serializes one page with the log's prepared statements. */
-export function readHistoryPage(
-  reads: Pick<LogReads, "readAfterSeq" | "readBefore" | "seqAtOrBefore">,
-  request: HistoryRequest,
-): HistoryPage {
-  const events =
-    request.before !== undefined
-      ? reads.readBefore(request.before, request.limit)
-      : reads.readAfterSeq(
-          request.since === 0 ? 0 : reads.seqAtOrBefore(request.since),
-          request.limit,
-        );
+/** Serializes one page of events. */
+function toPage(events: readonly LogEvent[]): HistoryPage {
   return {
     eventsJson: JSON.stringify(events.map(toEventJson)),
     first: ends(events[0]),
@@ -43,12 +34,32 @@ export function readHistoryPage(
   };
 }
 
-/** Pages read on the calling thread (tests, and logs with no file of their own). */
-export function historyFromLog(
-  reads: Pick<LogReads, "readAfterSeq" | "readBefore" | "seqAtOrBefore">,
-): HistorySource {
+type PageReads = Pick<LogReads, "readAfterSeq" | "readBefore" | "seqAtOrBefore">;
+
+/** Reads and serializes one page with a SQLite log's prepared statements (the reader thread). */
+export function readHistoryPage(reads: PageReads, request: HistoryRequest): HistoryPage {
+  return toPage(
+    request.before !== undefined
+      ? reads.readBefore(request.before, request.limit)
+      : reads.readAfterSeq(
+          request.since === 0 ? 0 : reads.seqAtOrBefore(request.since),
+          request.limit,
+        ),
+  );
+}
+
+/** Pages read through the server's own log (tests, logs with no file of their own). */
+export function historyFromLog(log: EventLog): HistorySource {
   return {
-    page: async (request) => readHistoryPage(reads, request),
+    page: async (request) =>
+      toPage(
+        request.before !== undefined
+          ? await log.readBefore(request.before, request.limit)
+          : await log.readAfterSeq(
+              request.since === 0 ? 0 : await log.seqAtOrBefore(request.since),
+              request.limit,
+            ),
+      ),
     close: () => {},
   };
 }

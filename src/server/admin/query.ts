@@ -14,14 +14,21 @@ function wholeNumber(name: string, min: number, max: number) {
     .string()
     .regex(/^\d+$/, `${name} must be a whole number (digits only)`)
     .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+    .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`)
+    .meta({ description: `A whole number from ${min} to ${max}.` });
 }
 
 export const historyQuery = z
   .strictObject({
-    since: wholeNumber("since", 0, MAX_LOGICAL_TIME).optional(),
-    before: wholeNumber("before", 1, MAX_LOGICAL_TIME + 1).optional(),
-    limit: wholeNumber("limit", 1, HISTORY_MAX_LIMIT).default(HISTORY_DEFAULT_LIMIT),
+    since: wholeNumber("since", 0, MAX_LOGICAL_TIME)
+      .optional()
+      .meta({ description: "Page forwards: the events with logical time > since (default 0)." }),
+    before: wholeNumber("before", 1, MAX_LOGICAL_TIME + 1)
+      .optional()
+      .meta({ description: "Page backwards: the newest events with logical time < before." }),
+    limit: wholeNumber("limit", 1, HISTORY_MAX_LIMIT)
+      .prefault(String(HISTORY_DEFAULT_LIMIT))
+      .meta({ description: `Most events in the page, 1 to ${HISTORY_MAX_LIMIT}.` }),
   })
   .refine((q) => q.since === undefined || q.before === undefined, {
     message: "give since (page forwards) or before (page backwards), not both",
@@ -31,7 +38,8 @@ export const participantsQuery = z.strictObject({
   all: z
     .enum(["1", "0", "true", "false"], { error: "all must be 1 or 0 (or true or false)" })
     .transform((v) => v === "1" || v === "true")
-    .default(false),
+    .prefault("0")
+    .meta({ description: "1 (or true): also those who left." }),
 });
 
 export const noQuery = z.strictObject({});

@@ -1,5 +1,3 @@
-import type { Hono } from "hono";
-
 export interface AdminListenOptions {
   host: string;
   /** 0 picks any free port; `url` then names the bound one. */
@@ -15,7 +13,10 @@ export interface AdminServer {
 }
 
 /** Serves the admin app with Bun's HTTP server; throws if the port cannot be bound. */
-export function listenAdmin(app: Hono, { host, port, tls }: AdminListenOptions): AdminServer {
+export function listenAdmin(
+  app: { fetch: (request: Request) => Response | Promise<Response> },
+  { host, port, tls }: AdminListenOptions,
+): AdminServer {
   const server = Bun.serve({ hostname: host, port, fetch: app.fetch, ...(tls ? { tls } : {}) });
   const shown = host.includes(":") ? `[${host}]` : host;
   return {

@@ -4,15 +4,40 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { Broadcast as _chitchat_v1_Broadcast, Broadcast__Output as _chitchat_v1_Broadcast__Output } from '../../chitchat/v1/Broadcast';
 import type { BroadcastBatch as _chitchat_v1_BroadcastBatch, BroadcastBatch__Output as _chitchat_v1_BroadcastBatch__Output } from '../../chitchat/v1/BroadcastBatch';
+import type { HistoryReply as _chitchat_v1_HistoryReply, HistoryReply__Output as _chitchat_v1_HistoryReply__Output } from '../../chitchat/v1/HistoryReply';
+import type { HistoryRequest as _chitchat_v1_HistoryRequest, HistoryRequest__Output as _chitchat_v1_HistoryRequest__Output } from '../../chitchat/v1/HistoryRequest';
 import type { JoinAck as _chitchat_v1_JoinAck, JoinAck__Output as _chitchat_v1_JoinAck__Output } from '../../chitchat/v1/JoinAck';
 import type { JoinRequest as _chitchat_v1_JoinRequest, JoinRequest__Output as _chitchat_v1_JoinRequest__Output } from '../../chitchat/v1/JoinRequest';
 import type { LeaveAck as _chitchat_v1_LeaveAck, LeaveAck__Output as _chitchat_v1_LeaveAck__Output } from '../../chitchat/v1/LeaveAck';
 import type { LeaveRequest as _chitchat_v1_LeaveRequest, LeaveRequest__Output as _chitchat_v1_LeaveRequest__Output } from '../../chitchat/v1/LeaveRequest';
+import type { ListParticipantsReply as _chitchat_v1_ListParticipantsReply, ListParticipantsReply__Output as _chitchat_v1_ListParticipantsReply__Output } from '../../chitchat/v1/ListParticipantsReply';
+import type { ListParticipantsRequest as _chitchat_v1_ListParticipantsRequest, ListParticipantsRequest__Output as _chitchat_v1_ListParticipantsRequest__Output } from '../../chitchat/v1/ListParticipantsRequest';
 import type { PublishAck as _chitchat_v1_PublishAck, PublishAck__Output as _chitchat_v1_PublishAck__Output } from '../../chitchat/v1/PublishAck';
 import type { PublishRequest as _chitchat_v1_PublishRequest, PublishRequest__Output as _chitchat_v1_PublishRequest__Output } from '../../chitchat/v1/PublishRequest';
 import type { SubscribeRequest as _chitchat_v1_SubscribeRequest, SubscribeRequest__Output as _chitchat_v1_SubscribeRequest__Output } from '../../chitchat/v1/SubscribeRequest';
 
 export interface ChitChatClient extends grpc.Client {
+  /**
+   * The newest `limit` events of the log, oldest first, read from the log (as
+   * Subscribe replays them, with replayed = true). For showing the recent
+   * history again; catching up on missed events stays Subscribe's job.
+   * Changes nothing.
+   */
+  History(argument: _chitchat_v1_HistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _chitchat_v1_HistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _chitchat_v1_HistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  History(argument: _chitchat_v1_HistoryRequest, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * The newest `limit` events of the log, oldest first, read from the log (as
+   * Subscribe replays them, with replayed = true). For showing the recent
+   * history again; catching up on missed events stays Subscribe's job.
+   * Changes nothing.
+   */
+  history(argument: _chitchat_v1_HistoryRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _chitchat_v1_HistoryRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _chitchat_v1_HistoryRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  history(argument: _chitchat_v1_HistoryRequest, callback: grpc.requestCallback<_chitchat_v1_HistoryReply__Output>): grpc.ClientUnaryCall;
+  
   /**
    * Enter the chat. Stores a JOIN event ("Participant X joined Chit Chat at
    * logical time L") and returns the new participant's id and session token.
@@ -46,6 +71,25 @@ export interface ChitChatClient extends grpc.Client {
   leave(argument: _chitchat_v1_LeaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
   leave(argument: _chitchat_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
   leave(argument: _chitchat_v1_LeaveRequest, callback: grpc.requestCallback<_chitchat_v1_LeaveAck__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Who is in the chat now: every participant whose JOIN is committed and who
+   * has not left (streaming, or without a stream but within the leave grace),
+   * in joining order, the caller included. Changes nothing.
+   */
+  ListParticipants(argument: _chitchat_v1_ListParticipantsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  ListParticipants(argument: _chitchat_v1_ListParticipantsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  ListParticipants(argument: _chitchat_v1_ListParticipantsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  ListParticipants(argument: _chitchat_v1_ListParticipantsRequest, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Who is in the chat now: every participant whose JOIN is committed and who
+   * has not left (streaming, or without a stream but within the leave grace),
+   * in joining order, the caller included. Changes nothing.
+   */
+  listParticipants(argument: _chitchat_v1_ListParticipantsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  listParticipants(argument: _chitchat_v1_ListParticipantsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  listParticipants(argument: _chitchat_v1_ListParticipantsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
+  listParticipants(argument: _chitchat_v1_ListParticipantsRequest, callback: grpc.requestCallback<_chitchat_v1_ListParticipantsReply__Output>): grpc.ClientUnaryCall;
   
   /**
    * Post a chat message. Acknowledged only after it is committed to the log.
@@ -110,6 +154,14 @@ export interface ChitChatClient extends grpc.Client {
 
 export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
   /**
+   * The newest `limit` events of the log, oldest first, read from the log (as
+   * Subscribe replays them, with replayed = true). For showing the recent
+   * history again; catching up on missed events stays Subscribe's job.
+   * Changes nothing.
+   */
+  History: grpc.handleUnaryCall<_chitchat_v1_HistoryRequest__Output, _chitchat_v1_HistoryReply>;
+  
+  /**
    * Enter the chat. Stores a JOIN event ("Participant X joined Chit Chat at
    * logical time L") and returns the new participant's id and session token.
    */
@@ -120,6 +172,13 @@ export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
    * and the leaver's own stream ends (OK) right after it delivers the LEAVE.
    */
   Leave: grpc.handleUnaryCall<_chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck>;
+  
+  /**
+   * Who is in the chat now: every participant whose JOIN is committed and who
+   * has not left (streaming, or without a stream but within the leave grace),
+   * in joining order, the caller included. Changes nothing.
+   */
+  ListParticipants: grpc.handleUnaryCall<_chitchat_v1_ListParticipantsRequest__Output, _chitchat_v1_ListParticipantsReply>;
   
   /**
    * Post a chat message. Acknowledged only after it is committed to the log.
@@ -150,8 +209,10 @@ export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface ChitChatDefinition extends grpc.ServiceDefinition {
+  History: MethodDefinition<_chitchat_v1_HistoryRequest, _chitchat_v1_HistoryReply, _chitchat_v1_HistoryRequest__Output, _chitchat_v1_HistoryReply__Output>
   Join: MethodDefinition<_chitchat_v1_JoinRequest, _chitchat_v1_JoinAck, _chitchat_v1_JoinRequest__Output, _chitchat_v1_JoinAck__Output>
   Leave: MethodDefinition<_chitchat_v1_LeaveRequest, _chitchat_v1_LeaveAck, _chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck__Output>
+  ListParticipants: MethodDefinition<_chitchat_v1_ListParticipantsRequest, _chitchat_v1_ListParticipantsReply, _chitchat_v1_ListParticipantsRequest__Output, _chitchat_v1_ListParticipantsReply__Output>
   Publish: MethodDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishAck, _chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck__Output>
   Subscribe: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_Broadcast, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast__Output>
   SubscribeBatches: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_BroadcastBatch, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_BroadcastBatch__Output>
