@@ -1,6 +1,10 @@
 // The store backends the contract tests run against, each opened on a fresh log.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { EventLog } from "../../src/store/event-log.ts";
+import { openEventLog } from "../../src/store/open.ts";
 import { openPostgresLog } from "../../src/store/postgres/open.ts";
-import type { EventLog } from "../../src/store/postgres/types.ts";
 import { sharedPostgres } from "../support/postgres.ts";
 
 export interface LogOptions {
@@ -20,6 +24,17 @@ export interface Backend {
 }
 
 export const BACKENDS: Backend[] = [
+  {
+    name: "sqlite",
+    async fresh() {
+      const dir = mkdtempSync(join(tmpdir(), "chitchat-contract-"));
+      const path = join(dir, "chitchat.db");
+      return {
+        open: async (options = {}) => openEventLog({ path, ...options }),
+        dispose: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
   {
     name: "postgres",
     async fresh() {

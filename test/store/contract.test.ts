@@ -2,12 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { joinSentence, leaveSentence } from "../../src/protocol/events.ts";
 import { MAX_LOGICAL_TIME } from "../../src/protocol/lamport.ts";
-import type {
-  AppendResult,
-  EventDraft,
-  EventLog,
-  LogEvent,
-} from "../../src/store/postgres/types.ts";
+import type { AppendResult, EventDraft, EventLog, LogEvent } from "../../src/store/event-log.ts";
 import { waitFor } from "../support/wait.ts";
 import { BACKENDS, type FreshLog, type LogOptions } from "./backends.ts";
 

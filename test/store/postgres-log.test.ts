@@ -2,13 +2,8 @@
 // migrations raced at start, and the tail through dropped connections and outages.
 import { afterEach, describe, expect, test } from "bun:test";
 import { ChatError } from "../../src/protocol/errors.ts";
+import type { AppendResult, EventDraft, EventLog, LogEvent } from "../../src/store/event-log.ts";
 import { openPostgresLog } from "../../src/store/postgres/open.ts";
-import type {
-  AppendResult,
-  EventDraft,
-  EventLog,
-  LogEvent,
-} from "../../src/store/postgres/types.ts";
 import { deadAddress } from "../support/net.ts";
 import { type PgCluster, sharedPostgres } from "../support/postgres.ts";
 import { waitFor } from "../support/wait.ts";

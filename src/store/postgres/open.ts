@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, gt, isNull, lt, lte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import type { AppendResult, EventDraft, EventLog, LogEvent } from "../event-log.ts";
 import { migrateAndInit } from "./migrate.ts";
 import { events, logTop, participants } from "./schema.ts";
 import { createLogTail } from "./tail.ts";
-import type { AppendResult, EventDraft, EventLog, LogEvent } from "./types.ts";
 import { isUnreachable, orUnavailable } from "./unavailable.ts";
 
 /** The channel the append function notifies with the new top seq. */

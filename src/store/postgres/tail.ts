@@ -1,4 +1,4 @@
-import type { AppendListener, LogEvent } from "./types.ts";
+import type { AppendListener, LogEvent } from "../event-log.ts";
 
 export interface LogTailOptions {
   /** The seq already in the log when the tail starts; listeners hear of later ones. */
