@@ -70,7 +70,7 @@ describe("three logs on one database (three servers)", () => {
     const url = await (await sharedPostgres()).createDatabase();
     const logs = [await open(url), await open(url), await open(url)];
     const heard = logs.map(record);
-    const APPENDERS = 16;
+    const APPENDERS = 8;
     const MESSAGES = 3;
     const acked: LogEvent[] = [];
     await Promise.all(
@@ -82,7 +82,7 @@ describe("three logs on one database (three servers)", () => {
           acked.push(joined.event);
           for (let m = 0; m < MESSAGES; m += 1) {
             // One appender on one server carries a clock far ahead: everyone's clock moves.
-            const ahead = server === 1 && a === 0 && m === 3 ? 1_000_000 : 0;
+            const ahead = server === 1 && a === 0 && m === 1 ? 1_000_000 : 0;
             const [result] = await log.append([message(who, `${who}-m${m}`, ahead)]);
             if (result?.status !== "stored") throw new Error(`message answered ${result?.status}`);
             acked.push(result.event);
@@ -119,7 +119,7 @@ describe("three logs on one database (three servers)", () => {
         ...(await sql.unsafe(query)),
       ];
       expect(await rows("select count(*)::int as n from drizzle.__drizzle_migrations")).toEqual([
-        { n: 2 },
+        { n: 4 },
       ]);
       expect(await rows("select log_id from log_info")).toEqual([{ log_id: logs[0]?.logId }]);
       expect(await rows("select seq::int, logical_time::int from log_top")).toEqual([
@@ -245,5 +245,93 @@ describe("the tail through failures", () => {
       // The cluster is shared with the other tests of this process.
       if (down) await cluster.start();
     }
+  });
+});
+
+describe("leases (which servers are alive, who answers for whom)", () => {
+  const leave = (participantId: string, vanished: boolean): EventDraft => ({
+    kind: "leave",
+    participantId,
+    name: participantId,
+    logicalTime: 0,
+    vanished,
+  });
+
+  test("renewed leases list the servers; a released one is gone and its participants are orphans", async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    const [a, b] = [await open(url), await open(url)];
+    const [la, lb] = [a.leases, b.leases];
+    if (!la || !lb) throw new Error("a PostgreSQL log has leases");
+    expect(la.serverId).not.toBe(lb.serverId);
+    await la.renew({ address: "a:1", adminUrl: "http://a" });
+    await lb.renew({ address: "b:1", adminUrl: null });
+    await la.renew({ address: "a:2", adminUrl: "http://a" });
+    const listed = await lb.servers();
+    expect(listed.map((s) => [s.id, s.address, s.adminUrl])).toEqual([
+      [la.serverId, "a:2", "http://a"],
+      [lb.serverId, "b:1", null],
+    ]);
+    for (const s of listed) expect(s.renewedAtMs).toBeGreaterThanOrEqual(s.startedAtMs);
+
+    await a.append([join("pa")]);
+    await b.append([join("pb")]);
+    expect(await la.holders()).toEqual([
+      { participantId: "pa", serverId: la.serverId, streaming: false },
+      { participantId: "pb", serverId: lb.serverId, streaming: false },
+    ]);
+    expect(await lb.orphans()).toEqual([]);
+
+    await la.release();
+    expect((await lb.servers()).map((s) => s.id)).toEqual([lb.serverId]);
+    expect((await lb.orphans()).map((p) => p.id)).toEqual(["pa"]);
+    // B takes pa's stream over: no longer an orphan.
+    await lb.hold("pa", true);
+    expect(await lb.orphans()).toEqual([]);
+    expect(await lb.holders()).toEqual([
+      { participantId: "pa", serverId: lb.serverId, streaming: true },
+      { participantId: "pb", serverId: lb.serverId, streaming: false },
+    ]);
+  });
+
+  test("a lease not renewed within its ttl expires", async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    const a = await openPostgresLog({ url, leaseTtlMs: 300 });
+    opened.push(a);
+    const b = await open(url);
+    await a.leases?.renew({ address: "a:1", adminUrl: null });
+    await a.append([join("pa")]);
+    expect((await b.leases?.servers())?.length).toBe(1);
+    await waitFor(async () => (await a.leases?.servers())?.length === 0, {
+      what: "the lease to expire",
+    });
+    // b judges by its own ttl (5 s), so a is still alive to b until then.
+    expect((await a.leases?.orphans())?.map((p) => p.id)).toEqual(["pa"]);
+  });
+
+  test("a vanished participant's leave is refused as held while a live server holds its stream", async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    const [a, b] = [await open(url), await open(url)];
+    await a.leases?.renew({ address: "a:1", adminUrl: null });
+    await b.leases?.renew({ address: "b:1", adminUrl: null });
+    await a.append([join("p1"), join("p2"), join("p3")]);
+    // p1 came back on B (streaming there); p2's stream on B closed; p3 is held by A, not streaming.
+    await b.leases?.hold("p1", true);
+    await b.leases?.hold("p2", true);
+    await b.leases?.hold("p2", false);
+    expect(await a.append([leave("p1", true), leave("p2", true), leave("p3", true)])).toEqual([
+      { status: "refused", reason: "held" },
+      { status: "stored", event: expect.objectContaining({ kind: "leave", participantId: "p2" }) },
+      { status: "stored", event: expect.objectContaining({ kind: "leave", participantId: "p3" }) },
+    ]);
+    // Once B's lease is gone, nobody holds p1: its vanished leave is stored, once.
+    await b.leases?.release();
+    expect((await a.append([leave("p1", true), leave("p1", true)])).map((r) => r.status)).toEqual([
+      "stored",
+      "refused",
+    ]);
+    // A leave the participant asked for is never refused as held.
+    await a.append([join("p4")]);
+    await a.leases?.hold("p4", true);
+    expect((await a.append([leave("p4", false)]))[0]?.status).toBe("stored");
   });
 });

@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, isNull, lt, lte } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { AppendResult, EventDraft, EventLog, LogEvent } from "../event-log.ts";
+import { createLeases } from "./leases.ts";
 import { migrateAndInit } from "./migrate.ts";
 import { events, logTop, participants } from "./schema.ts";
 import { createLogTail } from "./tail.ts";
@@ -20,6 +22,8 @@ export interface OpenPostgresLogOptions {
   pollMs?: number;
   /** How long to wait for a connection before calling the database unreachable, in s. */
   connectTimeoutS?: number;
+  /** How long a server's lease lasts without renewal (the hub renews it every second). */
+  leaseTtlMs?: number;
   /** Hears a listener's exception; the events stand. */
   onListenerError?: (error: unknown) => void;
   /** Hears the tail failing to read (the database away); it retries by itself. */
@@ -46,7 +50,7 @@ const participantColumns = {
   leftAt: participants.leftAt,
 };
 
-/** One entry of chitchat_append's answer (migrations/postgres/0001_append_function.sql). */
+/** One entry of chitchat_append's answer (migrations/postgres/0003_append_with_leases.sql). */
 type StampedRow =
   | {
       status: "stored" | "duplicate";
@@ -56,7 +60,7 @@ type StampedRow =
       content: string;
       sentAtMs: number;
     }
-  | { status: "refused" };
+  | { status: "refused"; reason: "not_present" | "held" };
 
 /**
  * Opens the event log kept in the PostgreSQL database at `url`, migrating it first
@@ -70,6 +74,7 @@ export async function openPostgresLog({
   poolSize = 8,
   pollMs = 250,
   connectTimeoutS = 5,
+  leaseTtlMs = 5000,
   onListenerError = (error) => console.error("event log listener failed:", error),
   onTailError = () => {},
 }: OpenPostgresLogOptions): Promise<EventLog> {
@@ -104,6 +109,8 @@ export async function openPostgresLog({
       .from(logTop);
     return top ?? { seq: 0, logicalTime: 0 };
   };
+
+  const leases = createLeases(db, randomUUID(), leaseTtlMs);
 
   let startSeq: number;
   try {
@@ -147,6 +154,7 @@ export async function openPostgresLog({
   return {
     logId,
     backend: "postgres",
+    leases,
     async append(drafts: readonly EventDraft[]): Promise<AppendResult[]> {
       ensureOpen();
       if (drafts.length === 0) return [];
@@ -158,7 +166,7 @@ export async function openPostgresLog({
         () =>
           client<
             { stamped: StampedRow[] }[]
-          >`select chitchat_append(${JSON.stringify(batch)}::jsonb, ${sentAtMs}) as stamped`,
+          >`select chitchat_append(${JSON.stringify(batch)}::jsonb, ${sentAtMs}, ${leases.serverId}, ${leaseTtlMs}) as stamped`,
       );
       if (!row || row.stamped.length !== drafts.length) {
         throw new Error("chitchat_append answered a different number of results than drafts");
@@ -166,7 +174,7 @@ export async function openPostgresLog({
       const stored: LogEvent[] = [];
       const results = row.stamped.map((stamped, i): AppendResult => {
         const draft = drafts[i] as EventDraft;
-        if (stamped.status === "refused") return { status: "refused", reason: "not_present" };
+        if (stamped.status === "refused") return { status: "refused", reason: stamped.reason };
         const event: LogEvent = {
           seq: stamped.seq,
           logicalTime: stamped.logicalTime,

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   check,
   index,
   integer,
@@ -59,6 +60,10 @@ export const participants = pgTable(
     /** Set by the LEAVE event; null while the participant is in the chat. */
     leftSeq: bigint("left_seq", { mode: "number" }),
     leftAt: bigint("left_at", { mode: "number" }),
+    /** The server that answers for this participant (its JOIN's, or the one holding its stream). */
+    holderId: text("holder_id"),
+    /** Whether that server holds an open stream for it (else its leave grace runs there). */
+    streaming: boolean("streaming").notNull().default(false),
   },
   (t) => [
     index("participants_present").on(t.id).where(sql`${t.leftSeq} is null`),
@@ -90,3 +95,13 @@ export const logTop = pgTable(
   },
   (t) => [check("log_top_singleton", sql`${t.singleton} = 1`)],
 );
+
+/** The servers sharing this log: each renews its lease (by the database's clock) every second. */
+export const servers = pgTable("servers", {
+  id: text("id").primaryKey(),
+  /** Its gRPC address, as it advertises it. */
+  address: text("address").notNull(),
+  adminUrl: text("admin_url"),
+  startedAtMs: bigint("started_at_ms", { mode: "number" }).notNull(),
+  renewedAtMs: bigint("renewed_at_ms", { mode: "number" }).notNull(),
+});
