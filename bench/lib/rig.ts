@@ -3,7 +3,7 @@
 // joined and subscribed before anything is measured.
 import { join } from "node:path";
 import { tempDir } from "../../test/support/temp.ts";
-import type { PublisherApi } from "../workers/publisher.ts";
+import type { PublisherApi, PublishRpc } from "../workers/publisher.ts";
 import type { SubscribersApi } from "../workers/subscribers.ts";
 import { nowMs } from "./clock.ts";
 import { type CpuUse, cpuMeter } from "./proc-stats.ts";
@@ -19,6 +19,8 @@ export interface RigOptions {
   /** Processes the subscribers are spread over (fewer if there are fewer subscribers). */
   subWorkers: number;
   publishers: number;
+  /** How the publisher sends: PublishStream (default, as ChitChat's client) or unary Publish. */
+  publishRpc?: PublishRpc;
   synchronous?: "full" | "normal";
   recordLatency?: boolean;
   /** Use this database instead of a fresh one (ChitChat only). */
@@ -73,6 +75,7 @@ export async function startRig({
   subscribers,
   subWorkers,
   publishers,
+  publishRpc = "stream",
   synchronous = "full",
   recordLatency = false,
   db,
@@ -103,7 +106,7 @@ export async function startRig({
   try {
     const published =
       publishers > 0
-        ? await pub.call("join", { address: server.address, count: publishers })
+        ? await pub.call("join", { address: server.address, count: publishers, rpc: publishRpc })
         : { maxLogicalTime: 0 };
     const joined = await Promise.all(
       subs.map((s, i) =>

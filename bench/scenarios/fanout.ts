@@ -1,4 +1,5 @@
-// Scenario 1: fan-out at full speed. One publisher floods N messages; every
+// Scenario 1: fan-out at full speed. One publisher floods N messages (over
+// PublishStream, against both servers, as ChitChat's client sends); every
 // subscriber must get all of them. Delivered events/s = N × subscribers over
 // the time from the first publish to the last delivery.
 import { incomplete, type Target } from "../lib/rig.ts";

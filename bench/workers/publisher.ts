@@ -3,18 +3,25 @@
 // Each message starts with its send time, for the subscribers' latency figures.
 import { randomUUID } from "node:crypto";
 import type * as grpc from "@grpc/grpc-js";
+import { createPublishStream, type PublishStream } from "../../src/client/publish-stream.ts";
 import type { PublishAck__Output } from "../../src/protocol/proto.ts";
 import { nowMs } from "../lib/clock.ts";
 import { inBatches, join, type Member, ownConnection } from "../lib/grpc.ts";
 import { serveWorker } from "../lib/worker.ts";
 
-let members: Member[] = [];
+/** Which RPC carries the publishes: PublishStream (as ChitChat's client does) or unary Publish. */
+export type PublishRpc = "stream" | "unary";
+
+let members: (Member & { stream: PublishStream | undefined })[] = [];
 let sent = 0;
 
 function publishOne(): Promise<PublishAck__Output> {
-  const member = members[sent % members.length] as Member;
+  const member = members[sent % members.length] as (typeof members)[number];
   sent += 1;
   const content = `${nowMs().toFixed(3)} ${sent}`;
+  if (member.stream) {
+    return member.stream.send({ content, logicalTime: 0, messageId: randomUUID() });
+  }
   return new Promise((resolve, reject) => {
     member.client.Publish(
       {
@@ -58,10 +65,26 @@ function cpuShare(start: NodeJS.CpuUsage, wallMs: number): number {
 }
 
 const api = {
-  /** Joins `count` publishing participants (one connection shared, like one busy client). */
-  async join({ address, count }: { address: string; count: number }) {
+  /**
+   * Joins `count` publishing participants (one connection shared, like one busy
+   * client); with rpc "stream" each publishes over its own PublishStream, with
+   * the client's own machinery (src/client/publish-stream.ts).
+   */
+  async join({ address, count, rpc }: { address: string; count: number; rpc: PublishRpc }) {
     const client = ownConnection(address);
-    members = await inBatches(count, 8, (i) => join(client, `pub${i}`));
+    const joined = await inBatches(count, 8, (i) => join(client, `pub${i}`));
+    members = joined.map((m) => ({
+      ...m,
+      stream:
+        rpc === "stream"
+          ? createPublishStream({
+              client: m.client,
+              participantId: m.ack.participantId,
+              sessionToken: m.ack.sessionToken,
+              callTimeoutMs: 120_000,
+            })
+          : undefined,
+    }));
     return { maxLogicalTime: Math.max(0, ...members.map((m) => m.ack.logicalTime)) };
   },
 
@@ -126,7 +149,10 @@ const api = {
   },
 
   close() {
-    for (const m of members) m.client.close();
+    for (const m of members) {
+      m.stream?.close();
+      m.client.close();
+    }
     members = [];
     return null;
   },

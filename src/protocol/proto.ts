@@ -70,6 +70,10 @@ export type {
   PublishRequest__Output,
 } from "./generated/chitchat/v1/PublishRequest.ts";
 export type {
+  PublishResult,
+  PublishResult__Output,
+} from "./generated/chitchat/v1/PublishResult.ts";
+export type {
   SubscribeRequest,
   SubscribeRequest__Output,
 } from "./generated/chitchat/v1/SubscribeRequest.ts";

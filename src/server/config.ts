@@ -83,13 +83,13 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "adminHost",
     env: "CHITCHAT_ADMIN_HOST",
     default: "127.0.0.1",
-    help: "admin HTTP API listen address (beyond loopback it needs --admin-token)",
+    help: "HTTP listen address: the admin API, and the browser chat at / (beyond loopback it needs --admin-token)",
   },
   "admin-port": {
     key: "adminPort",
     env: "CHITCHAT_ADMIN_PORT",
     default: "8080",
-    help: "admin HTTP API port (0 = any free port; the bound one is logged)",
+    help: "HTTP port of the admin API and the browser chat (0 = any free port; the bound one is logged)",
   },
   "admin-token": {
     key: "adminToken",

@@ -14,6 +14,8 @@ import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
+import { createChatSockets } from "./ws/chat-socket.ts";
+import { buildChatPage } from "./ws/page.ts";
 
 const config = configOrExit(
   parseServerConfig(process.argv.slice(2), process.env),
@@ -72,6 +74,13 @@ let admin: AdminServer | undefined;
 // PostgreSQL does its reading in its own processes.
 const history = postgresDb ? historyFromLog(log) : historyWorker(config.db);
 try {
+  // The browser's chat: /ws on the same listener, through the same hub as gRPC.
+  const sockets = createChatSockets({
+    hub: server.hub,
+    logger: logger.child("ws"),
+    metrics: server.metrics,
+    maxFrameBytes: config.maxMessageBytes,
+  });
   // The admin API comes up first, so /healthz can answer 503 while gRPC binds.
   const app = createAdminApp({
     server,
@@ -79,8 +88,11 @@ try {
     logger: logger.child("admin"),
     token: config.adminToken,
     history,
+    sockets,
+    page: await buildChatPage(),
   });
   admin = listenAdmin(app, {
+    websocket: sockets.websocket,
     host: config.adminHost,
     port: config.adminPort,
     // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.
@@ -98,19 +110,6 @@ try {
   await log.close();
   process.exit(1);
 }
-const top = await log.top();
-logger.info("listening", {
-  address,
-  admin: admin.url,
-  db: dbForLogs,
-  logId: log.logId,
-  seq: top.seq,
-  lt: top.logicalTime,
-  synchronous: config.synchronous,
-  ...tuning,
-  tls: tls !== undefined,
-});
-
 let stopping = false;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -131,3 +130,18 @@ async function stop(signal: string): Promise<void> {
 }
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
+
+// Logged once the signal handlers are in place: a supervisor (or a test) that
+// stops the server as soon as it reads this line gets a clean shutdown.
+const top = await log.top();
+logger.info("listening", {
+  address,
+  admin: admin.url,
+  db: dbForLogs,
+  logId: log.logId,
+  seq: top.seq,
+  lt: top.logicalTime,
+  synchronous: config.synchronous,
+  ...tuning,
+  tls: tls !== undefined,
+});

@@ -27,11 +27,17 @@ export interface ChatMetrics {
   /** Where the gauges read from, once the hub exists. */
   setSources(sources: MetricsSources): void;
   publishRejected(reason: string): void;
+  /** A publish request arrived, by the RPC that carried it. */
+  publishReceived(rpc: "Publish" | "PublishStream"): void;
   /** Seconds from a publish arriving to its event being handed to every subscriber. */
   publishFannedOut(seconds: number): void;
   /** `count` events were sent from the log (catching up). */
   eventReplayed(count: number): void;
   subscriberResumed(): void;
+  /** A PublishStream holds `count` requests not yet answered or not yet taken by its connection. */
+  publishStreamHeld(count: number): void;
+  /** A PublishStream stopped being read: too many requests under way, or results not taken. */
+  publishStreamPaused(reason: "window" | "unread"): void;
 }
 
 // Commits take from ~50 µs (NORMAL, one row) to tens of ms (fsync on a busy disk).
@@ -61,6 +67,14 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     labelNames: ["reason"] as const,
     registers,
   });
+  const received = new Counter({
+    name: "chitchat_publish_requests_total",
+    help: "Publish requests received, by the RPC that carried them (Publish, or one message on PublishStream).",
+    labelNames: ["rpc"] as const,
+    registers,
+  });
+  received.inc({ rpc: "Publish" }, 0);
+  received.inc({ rpc: "PublishStream" }, 0);
   const replayed = new Counter({
     name: "chitchat_replayed_events_total",
     help: "Events sent to subscribers from the log (catching up) rather than live.",
@@ -132,6 +146,21 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  let heldPeak = 0;
+  const heldGauge = new Gauge({
+    name: "chitchat_publish_stream_held_peak",
+    help: "The most requests one PublishStream has held unanswered or untaken by its connection (bounded: reading pauses at 256).",
+    registers,
+  });
+  heldGauge.set(0);
+  const pauses = new Counter({
+    name: "chitchat_publish_stream_pauses_total",
+    help: "Times a PublishStream stopped being read (backpressure), by reason: window (256 requests under way) or unread (the client does not take results).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  pauses.inc({ reason: "window" }, 0);
+  pauses.inc({ reason: "unread" }, 0);
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: "chitchat_" });
 
   return {
@@ -157,8 +186,15 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
       sources = next;
     },
     publishRejected: (reason) => rejected.inc({ reason }),
+    publishReceived: (rpc) => received.inc({ rpc }),
     publishFannedOut: (seconds) => fanOutSeconds.observe(seconds),
     eventReplayed: (count) => replayed.inc(count),
     subscriberResumed: () => resumes.inc(),
+    publishStreamHeld(count) {
+      if (count <= heldPeak) return;
+      heldPeak = count;
+      heldGauge.set(count);
+    },
+    publishStreamPaused: (reason) => pauses.inc({ reason }),
   };
 }

@@ -100,7 +100,7 @@ export function createChatServer({
   const grpcServer = new grpc.Server({ "grpc.max_receive_message_length": maxMessageBytes });
   grpcServer.addService(
     passEncodedBroadcasts(guardService(loadChitChat().ChitChat.service, SERVICE_NAME)),
-    service as unknown as grpc.UntypedServiceImplementation,
+    service.handlers as unknown as grpc.UntypedServiceImplementation,
   );
   // The standard health service and server reflection, beside ChitChat.
   const health = createHealth(["", SERVICE_NAME]);
@@ -161,6 +161,8 @@ export function createChatServer({
       stopped ??= hub.close().then(
         () =>
           new Promise<void>((resolve) => {
+            // Every pending publish has its result now: publish streams can end.
+            service.closeStreams();
             const force = setTimeout(() => grpcServer.forceShutdown(), shutdownTimeoutMs);
             grpcServer.tryShutdown(() => {
               clearTimeout(force);

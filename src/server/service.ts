@@ -9,6 +9,7 @@ import type {
   LeaveAck,
   ListParticipantsReply,
   PublishAck,
+  PublishRequest__Output,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
 import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
@@ -18,6 +19,7 @@ import type { Cursor, EventSink } from "./cursor.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
+import { type PublishStreamHandle, servePublishStream } from "./publish-stream.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { batchSink, broadcastSink } from "./stream-sinks.ts";
@@ -43,21 +45,21 @@ function wellFormed<T extends object>(request: Guarded<T>): T {
   return request;
 }
 
-function checkLogicalTime(value: number): number {
+export function checkLogicalTime(value: number): number {
   if (!Number.isSafeInteger(value) || value > MAX_LOGICAL_TIME) {
     throw invalid(`logical_time must be at most ${MAX_LOGICAL_TIME}`);
   }
   return value;
 }
 
-function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
+export function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
   if (!check.ok) throw invalid(check.reason);
   return check.value;
 }
 
 function authenticate(
   hub: Hub,
-  call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
+  call: { metadata: grpc.Metadata },
   participantId: string,
 ): Promise<Participant> {
   if (participantId === "") throw invalid("participant_id is required");
@@ -72,13 +74,38 @@ function authenticate(
   return hub.authenticate(participantId, token);
 }
 
+/** The gRPC handlers, and what shutdown must do to the streams they hold. */
+export interface ChatService {
+  handlers: ChitChatHandlers;
+  /** Ends every PublishStream UNAVAILABLE once its pending results are written. */
+  closeStreams(): void;
+}
+
 /** The gRPC handlers: decode, validate, authenticate, hand to the hub, answer. */
-export function createChatService({
-  hub,
-  log,
-  logger,
-  metrics,
-}: ChatServiceOptions): ChitChatHandlers {
+export function createChatService({ hub, log, logger, metrics }: ChatServiceOptions): ChatService {
+  const publishStreams = new Set<PublishStreamHandle>();
+
+  /** Publish's checks and store, shared by Publish and PublishStream. */
+  const store = async (
+    participant: Participant,
+    request: PublishRequest__Output,
+  ): Promise<PublishAck> => {
+    const arrived = performance.now();
+    const content = requireValue(checkMessage(request.content));
+    const messageId = requireValue(checkMessageId(request.messageId));
+    const logicalTime = checkLogicalTime(request.logicalTime);
+    const event = await hub.publish(participant, content, logicalTime, messageId);
+    // The hub settles a publish after its commit's fan-out has run.
+    metrics.publishFannedOut((performance.now() - arrived) / 1000);
+    logger.info("publish", {
+      participant: participant.id,
+      name: participant.name,
+      lt: event.logicalTime,
+      seq: event.seq,
+    });
+    return { logicalTime: event.logicalTime, seq: event.seq };
+  };
+
   const unary =
     <Req extends object, Res>(
       handle: (request: Req, call: grpc.ServerUnaryCall<Req, Res>) => Promise<Res>,
@@ -136,7 +163,7 @@ export function createChatService({
     });
   };
 
-  return {
+  const handlers: ChitChatHandlers = {
     Join: unary(async (request): Promise<JoinAck> => {
       const name = requireValue(checkName(request.name));
       const logicalTime = checkLogicalTime(request.logicalTime);
@@ -153,24 +180,38 @@ export function createChatService({
 
     Publish: unary(
       async (request, call): Promise<PublishAck> => {
-        const arrived = performance.now();
-        const participant = await authenticate(hub, call, request.participantId);
-        const content = requireValue(checkMessage(request.content));
-        const messageId = requireValue(checkMessageId(request.messageId));
-        const logicalTime = checkLogicalTime(request.logicalTime);
-        const event = await hub.publish(participant, content, logicalTime, messageId);
-        // The hub settles a publish after its commit's fan-out has run.
-        metrics.publishFannedOut((performance.now() - arrived) / 1000);
-        logger.info("publish", {
-          participant: participant.id,
-          name: participant.name,
-          lt: event.logicalTime,
-          seq: event.seq,
-        });
-        return { logicalTime: event.logicalTime, seq: event.seq };
+        metrics.publishReceived("Publish");
+        return store(await authenticate(hub, call, request.participantId), request);
       },
       (error) => metrics.publishRejected(error instanceof ChatError ? error.code : "internal"),
     ),
+
+    PublishStream: (call) => {
+      if (hub.closing) {
+        call.emit(
+          "error",
+          toServiceError(new ChatError("unavailable", "server shutting down"), logger),
+        );
+        return;
+      }
+      const handle = servePublishStream<Participant>(
+        call,
+        {
+          // Once per stream; awaited, so an asynchronous hub fits as it is.
+          authenticate: async (c, participantId) => await authenticate(hub, c, participantId),
+          alive: (participant) => participant.state === "present",
+          publish: store,
+          wellFormed,
+          logger,
+          rejected: (reason) => metrics.publishRejected(reason),
+          received: () => metrics.publishReceived("PublishStream"),
+          held: (count) => metrics.publishStreamHeld(count),
+          paused: (reason) => metrics.publishStreamPaused(reason),
+        },
+        () => publishStreams.delete(handle),
+      );
+      publishStreams.add(handle);
+    },
 
     Leave: unary(async (request, call): Promise<LeaveAck> => {
       const participant = await authenticate(hub, call, request.participantId);
@@ -208,5 +249,11 @@ export function createChatService({
 
     Subscribe: (call) => subscribe(call, broadcastSink(call, { logger, metrics })),
     SubscribeBatches: (call) => subscribe(call, batchSink(call, { logger, metrics })),
+  };
+  return {
+    handlers,
+    closeStreams() {
+      for (const stream of [...publishStreams]) stream.close();
+    },
   };
 }

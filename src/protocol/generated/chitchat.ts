@@ -15,6 +15,7 @@ import type { ListParticipantsRequest as _chitchat_v1_ListParticipantsRequest, L
 import type { PresentParticipant as _chitchat_v1_PresentParticipant, PresentParticipant__Output as _chitchat_v1_PresentParticipant__Output } from './chitchat/v1/PresentParticipant';
 import type { PublishAck as _chitchat_v1_PublishAck, PublishAck__Output as _chitchat_v1_PublishAck__Output } from './chitchat/v1/PublishAck';
 import type { PublishRequest as _chitchat_v1_PublishRequest, PublishRequest__Output as _chitchat_v1_PublishRequest__Output } from './chitchat/v1/PublishRequest';
+import type { PublishResult as _chitchat_v1_PublishResult, PublishResult__Output as _chitchat_v1_PublishResult__Output } from './chitchat/v1/PublishResult';
 import type { SubscribeRequest as _chitchat_v1_SubscribeRequest, SubscribeRequest__Output as _chitchat_v1_SubscribeRequest__Output } from './chitchat/v1/SubscribeRequest';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -39,6 +40,7 @@ export interface ProtoGrpcType {
       PresentParticipant: MessageTypeDefinition<_chitchat_v1_PresentParticipant, _chitchat_v1_PresentParticipant__Output>
       PublishAck: MessageTypeDefinition<_chitchat_v1_PublishAck, _chitchat_v1_PublishAck__Output>
       PublishRequest: MessageTypeDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishRequest__Output>
+      PublishResult: MessageTypeDefinition<_chitchat_v1_PublishResult, _chitchat_v1_PublishResult__Output>
       SubscribeRequest: MessageTypeDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_SubscribeRequest__Output>
     }
   }

@@ -1,12 +1,17 @@
 import { OpenAPIHono, type z } from "@hono/zod-openapi";
+import type { Server } from "bun";
 import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
+import { WS_PATH } from "../../protocol/ws-frames.ts";
 import type { EventLog, ParticipantRow } from "../../store/event-log.ts";
 import type { Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
 import { bearerToken, hashToken, tokenMatches } from "../sessions.ts";
+import type { ChatSockets } from "../ws/chat-socket.ts";
+import { type ChatPage, PAGE_CSP } from "../ws/page.ts";
+import type { SocketData } from "../ws/socket-sink.ts";
 import { checkSince, type HistorySource, historyFromLog } from "./history.ts";
 import { adminRoutes, OPENAPI_PATH, serveOpenApi } from "./routes.ts";
 import type { historyPage } from "./schemas.ts";
@@ -31,7 +36,14 @@ export interface AdminAppOptions {
   token?: string | undefined;
   /** Where /history pages come from; by default read on this thread from `log`. */
   history?: HistorySource;
+  /** The chat for browsers: /ws, open without the admin token. */
+  sockets?: ChatSockets;
+  /** The chat page at / (and its script at /app.js), open without the admin token. */
+  page?: ChatPage;
 }
+
+/** Paths the admin token never guards: health, and the browser's chat (it has session tokens). */
+const PUBLIC_PATHS = new Set(["/healthz", OPENAPI_PATH, WS_PATH, "/", "/app.js", "/favicon.ico"]);
 
 type Presence = "connected" | "grace" | "leaving" | "left";
 
@@ -73,14 +85,15 @@ export function createAdminApp({
   logger,
   token,
   history = historyFromLog(log),
+  sockets,
+  page,
 }: AdminAppOptions): OpenAPIHono {
   const app = new OpenAPIHono();
   const tokenHash = token === undefined ? undefined : hashToken(token);
   const routes = adminRoutes(tokenHash !== undefined);
 
   app.use("*", async (c, next) => {
-    const open = c.req.path === "/healthz" || c.req.path === OPENAPI_PATH;
-    if (tokenHash === undefined || open) return next();
+    if (tokenHash === undefined || PUBLIC_PATHS.has(c.req.path)) return next();
     const header = c.req.header("authorization");
     const presented = bearerToken(header);
     if (presented === undefined || !tokenMatches(tokenHash, presented)) {
@@ -151,6 +164,28 @@ export function createAdminApp({
   });
 
   serveOpenApi(app, tokenHash !== undefined);
+
+  if (sockets) {
+    app.get(
+      WS_PATH,
+      (c) => sockets.upgrade(c.req.raw, c.env as Server<SocketData>) ?? new Response(null),
+    );
+  }
+
+  if (page) {
+    app.get("/", (c) => {
+      c.header("Content-Security-Policy", PAGE_CSP);
+      c.header("Cache-Control", "no-cache");
+      return c.html(page.html);
+    });
+    app.get("/app.js", (c) => {
+      c.header("Content-Type", "text/javascript; charset=utf-8");
+      c.header("Cache-Control", "no-cache");
+      return c.body(page.js);
+    });
+    // Browsers ask for it; there is none, and a 404 would be an error in their console.
+    app.get("/favicon.ico", (c) => c.body(null, 204));
+  }
 
   app.notFound((c) => c.json({ error: `no such endpoint: ${c.req.method} ${c.req.path}` }, 404));
 

@@ -14,6 +14,7 @@ import type { ListParticipantsReply as _chitchat_v1_ListParticipantsReply, ListP
 import type { ListParticipantsRequest as _chitchat_v1_ListParticipantsRequest, ListParticipantsRequest__Output as _chitchat_v1_ListParticipantsRequest__Output } from '../../chitchat/v1/ListParticipantsRequest';
 import type { PublishAck as _chitchat_v1_PublishAck, PublishAck__Output as _chitchat_v1_PublishAck__Output } from '../../chitchat/v1/PublishAck';
 import type { PublishRequest as _chitchat_v1_PublishRequest, PublishRequest__Output as _chitchat_v1_PublishRequest__Output } from '../../chitchat/v1/PublishRequest';
+import type { PublishResult as _chitchat_v1_PublishResult, PublishResult__Output as _chitchat_v1_PublishResult__Output } from '../../chitchat/v1/PublishResult';
 import type { SubscribeRequest as _chitchat_v1_SubscribeRequest, SubscribeRequest__Output as _chitchat_v1_SubscribeRequest__Output } from '../../chitchat/v1/SubscribeRequest';
 
 export interface ChitChatClient extends grpc.Client {
@@ -107,6 +108,37 @@ export interface ChitChatClient extends grpc.Client {
   publish(argument: _chitchat_v1_PublishRequest, callback: grpc.requestCallback<_chitchat_v1_PublishAck__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Publish, many times over one stream: the same checks, rate limit,
+   * idempotency and ack-after-commit as Publish, without a call per message.
+   * Metadata as for Publish (the token is checked once, when the stream
+   * starts); the participant is fixed by the first request, and message_id is
+   * required on every request. The server answers each request with exactly one
+   * PublishResult, in request order. A refused message (bad content, rate
+   * limit, another participant_id) ends nothing: its result carries the code.
+   * The stream itself ends UNAUTHENTICATED when the token is bad or dies (the
+   * participant left), and UNAVAILABLE at shutdown, after the results of the
+   * commit under way are written. Clients should prefer it; a server that
+   * answers UNIMPLEMENTED predates it, and Publish is the fallback.
+   */
+  PublishStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_chitchat_v1_PublishRequest, _chitchat_v1_PublishResult__Output>;
+  PublishStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_chitchat_v1_PublishRequest, _chitchat_v1_PublishResult__Output>;
+  /**
+   * Publish, many times over one stream: the same checks, rate limit,
+   * idempotency and ack-after-commit as Publish, without a call per message.
+   * Metadata as for Publish (the token is checked once, when the stream
+   * starts); the participant is fixed by the first request, and message_id is
+   * required on every request. The server answers each request with exactly one
+   * PublishResult, in request order. A refused message (bad content, rate
+   * limit, another participant_id) ends nothing: its result carries the code.
+   * The stream itself ends UNAUTHENTICATED when the token is bad or dies (the
+   * participant left), and UNAVAILABLE at shutdown, after the results of the
+   * commit under way are written. Clients should prefer it; a server that
+   * answers UNIMPLEMENTED predates it, and Publish is the fallback.
+   */
+  publishStream(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_chitchat_v1_PublishRequest, _chitchat_v1_PublishResult__Output>;
+  publishStream(options?: grpc.CallOptions): grpc.ClientDuplexStream<_chitchat_v1_PublishRequest, _chitchat_v1_PublishResult__Output>;
+  
+  /**
    * Stream every event with logical time > `since`, oldest first (replayed from
    * the log), then live events as they are committed. A participant is present
    * while it holds an open stream; a newer Subscribe for the same participant
@@ -186,6 +218,21 @@ export interface ChitChatHandlers extends grpc.UntypedServiceImplementation {
   Publish: grpc.handleUnaryCall<_chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck>;
   
   /**
+   * Publish, many times over one stream: the same checks, rate limit,
+   * idempotency and ack-after-commit as Publish, without a call per message.
+   * Metadata as for Publish (the token is checked once, when the stream
+   * starts); the participant is fixed by the first request, and message_id is
+   * required on every request. The server answers each request with exactly one
+   * PublishResult, in request order. A refused message (bad content, rate
+   * limit, another participant_id) ends nothing: its result carries the code.
+   * The stream itself ends UNAUTHENTICATED when the token is bad or dies (the
+   * participant left), and UNAVAILABLE at shutdown, after the results of the
+   * commit under way are written. Clients should prefer it; a server that
+   * answers UNIMPLEMENTED predates it, and Publish is the fallback.
+   */
+  PublishStream: grpc.handleBidiStreamingCall<_chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishResult>;
+  
+  /**
    * Stream every event with logical time > `since`, oldest first (replayed from
    * the log), then live events as they are committed. A participant is present
    * while it holds an open stream; a newer Subscribe for the same participant
@@ -214,6 +261,7 @@ export interface ChitChatDefinition extends grpc.ServiceDefinition {
   Leave: MethodDefinition<_chitchat_v1_LeaveRequest, _chitchat_v1_LeaveAck, _chitchat_v1_LeaveRequest__Output, _chitchat_v1_LeaveAck__Output>
   ListParticipants: MethodDefinition<_chitchat_v1_ListParticipantsRequest, _chitchat_v1_ListParticipantsReply, _chitchat_v1_ListParticipantsRequest__Output, _chitchat_v1_ListParticipantsReply__Output>
   Publish: MethodDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishAck, _chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishAck__Output>
+  PublishStream: MethodDefinition<_chitchat_v1_PublishRequest, _chitchat_v1_PublishResult, _chitchat_v1_PublishRequest__Output, _chitchat_v1_PublishResult__Output>
   Subscribe: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_Broadcast, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_Broadcast__Output>
   SubscribeBatches: MethodDefinition<_chitchat_v1_SubscribeRequest, _chitchat_v1_BroadcastBatch, _chitchat_v1_SubscribeRequest__Output, _chitchat_v1_BroadcastBatch__Output>
 }
