@@ -47,7 +47,7 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "db",
     env: "CHITCHAT_DB",
     default: "data/chitchat.db",
-    help: "SQLite event log (created and migrated on first start)",
+    help: "event log: a SQLite file, or a postgres:// URL that several servers share (created and migrated on first start)",
   },
   "leave-grace-ms": {
     key: "leaveGraceMs",

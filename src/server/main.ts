@@ -1,9 +1,12 @@
 // `bun run server`: the only place that reads argv/env, binds, and exits.
 
 import { configOrExit } from "../cli/flags.ts";
+import type { EventLog } from "../store/event-log.ts";
 import { openEventLog } from "../store/open.ts";
+import { openPostgresLog } from "../store/postgres/open.ts";
+import { isPostgresUrl, redactUrl } from "../store/postgres/url.ts";
 import { createAdminApp } from "./admin/app.ts";
-import { historyWorker } from "./admin/history.ts";
+import { historyFromLog, historyWorker } from "./admin/history.ts";
 import { type AdminServer, listenAdmin } from "./admin/serve.ts";
 import { parseServerConfig, serverTuning } from "./config.ts";
 import { createServerLogger } from "./log-output.ts";
@@ -40,11 +43,19 @@ try {
   process.exit(1);
 }
 
-let log: ReturnType<typeof openEventLog>;
+// A postgres:// URL is a log several servers share; anything else is a SQLite file.
+const postgresDb = isPostgresUrl(config.db);
+const dbForLogs = postgresDb ? redactUrl(config.db) : config.db;
+let log: EventLog;
 try {
-  log = openEventLog({ path: config.db, synchronous: config.synchronous });
+  log = postgresDb
+    ? await openPostgresLog({
+        url: config.db,
+        onTailError: (error) => logger.warn("log_tail_failed", { error: String(error) }),
+      })
+    : openEventLog({ path: config.db, synchronous: config.synchronous });
 } catch (error) {
-  logger.error("startup_failed", { db: config.db, error: (error as Error).message });
+  logger.error("startup_failed", { db: dbForLogs, error: (error as Error).message });
   process.exit(1);
 }
 
@@ -59,8 +70,9 @@ const server = createChatServer({
 });
 let address: string;
 let admin: AdminServer | undefined;
-// History pages are read on their own thread, beside the gRPC event loop.
-const history = historyWorker(config.db);
+// SQLite history pages are read on their own thread, beside the gRPC event loop;
+// PostgreSQL does its reading in its own processes.
+const history = postgresDb ? historyFromLog(log) : historyWorker(config.db);
 try {
   // The browser's chat: /ws on the same listener, through the same hub as gRPC.
   const sockets = createChatSockets({
@@ -125,7 +137,7 @@ const top = await log.top();
 logger.info("listening", {
   address,
   admin: admin.url,
-  db: config.db,
+  db: dbForLogs,
   logId: log.logId,
   seq: top.seq,
   lt: top.logicalTime,
