@@ -98,7 +98,7 @@ try {
     // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.
     tls: tls && { cert: tls.cert.toString(), key: tls.key.toString() },
   });
-  address = await server.listen(config.host, config.port);
+  address = await server.listen(config.host, config.port, { adminUrl: admin.url });
 } catch (error) {
   await admin?.stop();
   history.close();

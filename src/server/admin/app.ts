@@ -4,7 +4,7 @@ import type { Context, TypedResponse } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ChatError, type ChatErrorCode } from "../../protocol/errors.ts";
 import { WS_PATH } from "../../protocol/ws-frames.ts";
-import type { EventLog, ParticipantRow } from "../../store/event-log.ts";
+import type { EventLog, Holder, ParticipantRow } from "../../store/event-log.ts";
 import type { Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatServer } from "../server.ts";
@@ -47,21 +47,28 @@ const PUBLIC_PATHS = new Set(["/healthz", OPENAPI_PATH, WS_PATH, "/", "/app.js",
 
 type Presence = "connected" | "grace" | "leaving" | "left";
 
-function presence(live: Participant | undefined): Presence {
-  if (!live) return "left";
-  if (live.state === "leaving") return "leaving";
-  return live.cursor ? "connected" : "grace";
+type Holding = { holder: Holder; address: string | null };
+
+function presence(row: ParticipantRow, live: Participant | undefined, held?: Holding): Presence {
+  if (row.leftSeq !== null) return "left";
+  if (live?.state === "leaving") return "leaving";
+  if (live?.cursor || held?.holder.streaming) return "connected";
+  return "grace";
 }
 
-function participantJson(row: ParticipantRow, live: Participant | undefined) {
+function participantJson(row: ParticipantRow, live: Participant | undefined, held?: Holding) {
   return {
     id: row.id,
     name: row.name,
-    status: presence(live),
+    status: presence(row, live, held),
     joinedSeq: row.joinedSeq,
     joinedLogicalTime: row.joinedAt,
     leftSeq: row.leftSeq,
     leftLogicalTime: row.leftAt,
+    server:
+      row.leftSeq === null && held?.holder.serverId
+        ? { id: held.holder.serverId, address: held.address }
+        : null,
   };
 }
 
@@ -109,31 +116,68 @@ export function createAdminApp({
   });
 
   app.openapi(routes.healthz, async (c) => {
-    const top = await log.top();
     const status = server.state;
+    // A read of the log is the honest test of its database.
+    const top = await log.top().catch((error: unknown) => {
+      if (error instanceof ChatError && error.code === "unavailable") return undefined;
+      throw error;
+    });
+    const database = top && server.hub.databaseReachable ? "reachable" : "unreachable";
     return c.json(
       {
         status,
         logId: log.logId,
-        seq: top.seq,
-        logicalTime: top.logicalTime,
+        seq: top?.seq ?? 0,
+        logicalTime: top?.logicalTime ?? 0,
         participants: server.hub.participants().length,
         subscribers: server.hub.subscriberCount(),
+        serverId: server.hub.serverId,
+        database,
       },
-      status === "serving" ? 200 : 503,
+      status === "serving" && database === "reachable" ? 200 : 503,
+    );
+  });
+
+  app.openapi(routes.servers, async (c) => {
+    const servers = await server.hub.servers();
+    return c.json(
+      {
+        logId: log.logId,
+        servers: servers.map((s) => ({
+          id: s.id,
+          address: s.address,
+          adminUrl: s.adminUrl,
+          startedAt: new Date(s.startedAtMs).toISOString(),
+          renewedAt: new Date(s.renewedAtMs).toISOString(),
+          self: s.id === server.hub.serverId,
+        })),
+      },
+      200,
     );
   });
 
   app.openapi(routes.participants, async (c) => {
     const { all } = c.req.valid("query");
     const live = new Map(server.hub.participants().map((p) => [p.id, p]));
-    const rows = await (all ? log.allParticipants() : log.presentParticipants());
+    const [rows, holders, servers] = await Promise.all([
+      all ? log.allParticipants() : log.presentParticipants(),
+      server.hub.holders(),
+      server.hub.servers(),
+    ]);
+    const addresses = new Map(servers.map((s) => [s.id, s.address]));
+    const held = new Map(
+      holders.map((h) => [
+        h.participantId,
+        { holder: h, address: (h.serverId && addresses.get(h.serverId)) || null },
+      ]),
+    );
     return c.json(
       {
         logId: log.logId,
         participants: rows
-          .filter((row) => all || live.has(row.id))
-          .map((row) => participantJson(row, live.get(row.id))),
+          // Present in the log and known to a server (not still on its way in).
+          .filter((row) => all || live.has(row.id) || held.has(row.id))
+          .map((row) => participantJson(row, live.get(row.id), held.get(row.id))),
       },
       200,
     );
