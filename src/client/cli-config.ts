@@ -39,7 +39,7 @@ export const CLIENT_FLAGS: FlagTable<keyof ClientConfig> = {
     key: "server",
     env: "CHITCHAT_SERVER",
     default: "127.0.0.1:50051",
-    help: "ChitChat server address, host:port",
+    help: "ChitChat server address, host:port; several servers sharing one log as a comma-separated list (the client uses the first that answers and moves to the next when one fails)",
   },
   since: {
     key: "since",
@@ -107,6 +107,13 @@ export function logFileName(name: string): string {
   return `${safe || "client"}.log`;
 }
 
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
+
+/** The addresses in a --server value: comma-separated, spaces around them ignored. */
+export function serverList(value: string): string[] {
+  return value.split(",").map((one) => one.trim());
+}
+
 const schema = z.object({
   name: z.string({ error: "--name is required (or set CHITCHAT_NAME)" }).transform((raw, ctx) => {
     const checked = checkName(raw);
@@ -116,7 +123,11 @@ const schema = z.object({
   }),
   server: z
     .string()
-    .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, "--server must look like host:port"),
+    .refine(
+      (list) => serverList(list).every((one) => HOST_PORT.test(one)),
+      "--server must look like host:port (or a comma-separated list of them)",
+    )
+    .transform((list) => serverList(list).join(",")),
   since: wholeNumber("since", { min: 0, max: MAX_LOGICAL_TIME }).optional(),
   logFile: z.string().min(1, "--log-file must not be empty").optional(),
   connectTimeoutMs: wholeNumber("connect-timeout-ms", { min: 1, max: 2 ** 31 - 1 }),
@@ -134,14 +145,16 @@ function transportProblem(c: { server: string; tlsCa?: string; insecure: boolean
   if (c.tlsCa !== undefined && c.insecure) {
     return "--tls-ca and --insecure contradict each other: choose one";
   }
-  if (c.tlsCa !== undefined && isIP(hostOf(c.server)) !== 0) {
-    // Bun refuses an IP address as the TLS server name, so the certificate could not be checked.
-    return `--server ${c.server}: with --tls-ca, name the server by the host name on its certificate (such as localhost), not an IP address`;
-  }
-  if (c.tlsCa === undefined && !isLoopback(c.server)) {
-    return c.insecure
-      ? `--insecure is only allowed to a server on this machine (127.0.0.1, ::1, localhost), not ${c.server}: use --tls-ca`
-      : `${c.server} is not on this machine: give --tls-ca <file> to connect over TLS (plaintext only goes to 127.0.0.1, ::1 or localhost)`;
+  for (const server of serverList(c.server)) {
+    if (c.tlsCa !== undefined && isIP(hostOf(server)) !== 0) {
+      // Bun refuses an IP address as the TLS server name, so the certificate could not be checked.
+      return `--server ${server}: with --tls-ca, name the server by the host name on its certificate (such as localhost), not an IP address`;
+    }
+    if (c.tlsCa === undefined && !isLoopback(server)) {
+      return c.insecure
+        ? `--insecure is only allowed to a server on this machine (127.0.0.1, ::1, localhost), not ${server}: use --tls-ca`
+        : `${server} is not on this machine: give --tls-ca <file> to connect over TLS (plaintext only goes to 127.0.0.1, ::1 or localhost)`;
+    }
   }
   return undefined;
 }

@@ -62,6 +62,9 @@ const session = createChatSession({
   since: config.since,
   connectTimeoutMs: config.connectTimeoutMs,
   credentials: channelCredentials,
+  onSwitch(from, to, why) {
+    terminal.note(`moving from ${from} to ${to}: ${sanitize(why)}`);
+  },
   onEvent(event) {
     logFile.write(formatLogLine(event));
     terminal.show(formatEvent(event, { color }));

@@ -1,32 +1,20 @@
-import { randomUUID } from "node:crypto";
-import { type ClientUnaryCall, status } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
 import type { LamportClock } from "../protocol/lamport.ts";
-import type { ChitChatClient } from "../protocol/proto.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { isRetryableForPublish, isServiceError, retryAfterMs, toChatError } from "./grpc-status.ts";
-import { createPublishStream, type StreamPublish } from "./publish-stream.ts";
-import { callMetadata, deadlineIn, unary } from "./unary.ts";
+import { CallFailure, isRetryableForPublish, toChatError } from "./call-status.ts";
+import type { Ack, ChatTransport } from "./transport.ts";
 
-/** Where a stored event landed: its Lamport time and log position. */
-export interface Ack {
-  logicalTime: number;
-  seq: number;
-}
+export type { Ack } from "./transport.ts";
 
 export interface PublisherOptions {
-  client: ChitChatClient;
+  transport: ChatTransport;
   participantId: string;
   sessionToken: string;
   clock: LamportClock;
   backoff: BackoffOptions;
   random: () => number;
-  /** Deadline of each attempt. */
-  callTimeoutMs: number;
   /** How long one message keeps being retried while the server is unavailable or throttles it. */
   retryMs: number;
-  /** Calls in flight; their owner cancels them on close. */
-  calls: Set<ClientUnaryCall>;
 }
 
 export interface Publisher {
@@ -38,21 +26,26 @@ export interface Publisher {
   stop(): void;
 }
 
+/** A random UUID; crypto.randomUUID exists only in secure contexts (not plain http beyond loopback). */
+function newMessageId(): string {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
- * Publishes in order, over one PublishStream (unary Publish for good once a
- * server answers UNIMPLEMENTED). A message that meets UNAVAILABLE or DEADLINE_EXCEEDED is
+ * Publishes in order. A message that meets UNAVAILABLE or DEADLINE_EXCEEDED is
  * retried with backoff under the same message id and logical time, so the
  * server stores it once however often it arrives. One the server throttles
  * (RESOURCE_EXHAUSTED with a retry-after hint) is sent again after the hinted wait.
  */
 export function createPublisher(options: PublisherOptions): Publisher {
-  const { client, clock, calls } = options;
+  const { transport, clock } = options;
   let tail: Promise<unknown> = Promise.resolve();
   let stopped = false;
   let retryWait: { timer: ReturnType<typeof setTimeout>; fail: () => void } | undefined;
   const stoppedError = () => new ChatError("unavailable", "the session is closed");
-  // undefined once the server turned out to predate PublishStream.
-  let stream: ReturnType<typeof createPublishStream> | undefined = createPublishStream(options);
 
   function pause(ms: number): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -64,27 +57,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
         fail: () => reject(stoppedError()),
       };
     });
-  }
-
-  async function publishOnce(request: StreamPublish & { participantId: string }): Promise<Ack> {
-    if (stream) {
-      try {
-        return await stream.send(request);
-      } catch (error) {
-        if (!isServiceError(error) || error.code !== status.UNIMPLEMENTED) throw error;
-        stream = undefined;
-      }
-    }
-    return unary<Ack>(
-      (cb) =>
-        client.publish(
-          request,
-          callMetadata(options.sessionToken, true),
-          { deadline: deadlineIn(options.callTimeoutMs) },
-          cb,
-        ),
-      calls,
-    );
   }
 
   async function send(content: string, messageId: string): Promise<Ack> {
@@ -99,12 +71,12 @@ export function createPublisher(options: PublisherOptions): Publisher {
     const giveUpAt = Date.now() + options.retryMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const ack = await publishOnce(request);
+        const ack = await transport.publish(request, options.sessionToken);
         clock.observe(ack.logicalTime);
         return { logicalTime: ack.logicalTime, seq: ack.seq };
       } catch (error) {
-        if (!isServiceError(error)) throw error;
-        const hintMs = retryAfterMs(error);
+        if (!(error instanceof CallFailure)) throw error;
+        const hintMs = error.retryAfterMs;
         const delayMs = hintMs ?? backoffDelay(attempt, options.backoff, options.random);
         const retryable = hintMs !== undefined || isRetryableForPublish(error.code);
         const retry = retryable && Date.now() + delayMs < giveUpAt;
@@ -116,7 +88,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
   return {
     publish(content) {
-      const messageId = randomUUID();
+      const messageId = newMessageId();
       const result = tail.then(() => send(content, messageId));
       tail = result.catch(() => {});
       return result;
@@ -124,7 +96,6 @@ export function createPublisher(options: PublisherOptions): Publisher {
     idle: () => tail.then(() => {}),
     stop() {
       stopped = true;
-      stream?.close();
       if (retryWait) {
         clearTimeout(retryWait.timer);
         retryWait.fail();

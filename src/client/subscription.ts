@@ -1,16 +1,15 @@
-import { type ClientReadableStream, type StatusObject, status } from "@grpc/grpc-js";
 import type { LamportClock } from "../protocol/lamport.ts";
-import type {
-  Broadcast__Output,
-  BroadcastBatch__Output,
-  ChitChatClient,
-} from "../protocol/proto.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { type ChatEvent, fromBroadcast } from "./chat-event.ts";
+import {
+  CallFailure,
+  describeFailure,
+  isFinalForSubscribe,
+  Status,
+  toChatError,
+} from "./call-status.ts";
+import type { ChatEvent } from "./chat-event.ts";
 import type { DeliveryCursor } from "./delivery-cursor.ts";
-import { describeFailure, isFinalForSubscribe, toChatError } from "./grpc-status.ts";
-import { callMetadata } from "./unary.ts";
-
+import type { ChatTransport, StreamHandle, StreamItem } from "./transport.ts";
 /** What the subscription reports while it runs. */
 export type SubscriptionStatus =
   /** A stream is open (the server answered with headers or an event). */
@@ -26,7 +25,7 @@ export type SubscriptionStatus =
 export type SubscriptionEnd = { type: "left" } | { type: "failed"; error: Error };
 
 export interface SubscriptionOptions {
-  client: ChitChatClient;
+  transport: ChatTransport;
   participantId: string;
   sessionToken: string;
   logId: string;
@@ -51,20 +50,15 @@ export interface Subscription {
   stop(): void;
 }
 
-// If grpc-js reports the status but never 'end' (nothing left to read), stop waiting after this.
-const END_AFTER_STATUS_MS = 50;
-
 /**
- * Keeps one SubscribeBatches stream open: resumes after breaks with jittered
- * capped exponential backoff, drops what was delivered before, and
- * resubscribes on a hole in `seq`. Every resume asks for events after the last
- * delivered one. A server that answers UNIMPLEMENTED predates SubscribeBatches:
- * the session then uses Subscribe (one event a message) from then on.
+ * Keeps one subscription stream open, whatever the transport: resumes after
+ * breaks with jittered capped exponential backoff, drops what was delivered
+ * before, and resubscribes on a hole in `seq`. Every resume asks for events
+ * after the last delivered one.
  */
 export function createSubscription(options: SubscriptionOptions): Subscription {
-  const { client, cursor, clock } = options;
-  let stream: ClientReadableStream<unknown> | undefined;
-  let batches = true;
+  const { transport, cursor, clock } = options;
+  let stream: StreamHandle | undefined;
   // Events and statuses from a stream we abandoned carry an old generation and are ignored.
   let generation = 0;
   let attempt = 0;
@@ -83,13 +77,6 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
     const since = cursor.lastLogicalTime;
     const resumed = opened;
     opened = true;
-    const request = { participantId: options.participantId, since, logId: options.logId };
-    const metadata = callMetadata(options.sessionToken);
-    const call: ClientReadableStream<unknown> = batches
-      ? client.subscribeBatches(request, metadata)
-      : client.subscribe(request, metadata);
-    const usedBatches = batches;
-    stream = call;
     let connected = false;
     const markConnected = () => {
       if (connected || gen !== generation) return;
@@ -97,51 +84,26 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
       attempt = 0;
       options.onStatus({ type: "connected", since, resumed });
     };
-    let ended = false;
-    let final: StatusObject | undefined;
-    const finish = () => {
-      if (final && gen === generation) streamEnded(final);
-    };
-    call.on("metadata", markConnected);
-    call.on("data", (data: unknown) => {
-      if (gen !== generation) return;
-      markConnected();
-      if (!usedBatches) {
-        receive(data as Broadcast__Output);
-        return;
-      }
-      for (const broadcast of (data as BroadcastBatch__Output).events) {
-        // A hole mid-batch abandons the stream: the rest of the batch comes again.
-        if (gen !== generation) return;
-        receive(broadcast);
-      }
-    });
-    // The 'status' event carries the same information; without a listener 'error' would throw.
-    call.on("error", () => {});
-    call.on("end", () => {
-      ended = true;
-      finish();
-    });
-    call.on("status", (s: StatusObject) => {
-      if (s.code === status.UNIMPLEMENTED && usedBatches && !connected && gen === generation) {
-        // An older server: ask again the old way, at once.
-        batches = false;
-        opened = resumed;
-        generation += 1;
-        stream = undefined;
-        streamGone();
-        open();
-        return;
-      }
-      final = s;
-      // Events pushed just before the status may still be buffered; 'end' comes after them.
-      if (ended) finish();
-      else setTimeout(finish, END_AFTER_STATUS_MS);
-    });
+    stream = transport.subscribe(
+      { participantId: options.participantId, since, logId: options.logId },
+      options.sessionToken,
+      {
+        connected: markConnected,
+        item: (item) => {
+          // Items from a stream we abandoned (a hole mid-batch) are ignored.
+          if (gen !== generation) return;
+          markConnected();
+          receive(item);
+        },
+        end: (code, details) => {
+          if (gen === generation) streamEnded(code, details);
+        },
+      },
+    );
   }
 
-  function receive(broadcast: Broadcast__Output): void {
-    if (broadcast.kind === "EVENT_KIND_HEARTBEAT") {
+  function receive(broadcast: StreamItem): void {
+    if (broadcast.type === "heartbeat") {
       heartbeat(broadcast);
       return;
     }
@@ -161,7 +123,7 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
       return;
     }
     gapsInRow = 0;
-    const event = fromBroadcast(broadcast);
+    const event: ChatEvent | undefined = broadcast.event;
     if (!event) return;
     if (event.kind === "leave" && event.participantId === options.participantId) {
       ownLeaveSeen = true;
@@ -170,7 +132,7 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
   }
 
   /** A heartbeat is not an event: it only tells where the log's top is. */
-  function heartbeat({ seq, logicalTime }: Broadcast__Output): void {
+  function heartbeat({ seq, logicalTime }: StreamItem): void {
     if (!cursor.behind(seq, logicalTime)) return;
     gapsInRow += 1;
     options.onStatus({
@@ -204,24 +166,23 @@ export function createSubscription(options: SubscriptionOptions): Subscription {
     notify?.();
   }
 
-  function streamEnded(s: StatusObject): void {
+  function streamEnded(code: number, details: string): void {
     generation += 1;
     stream = undefined;
     streamGone();
     if (stopped || settling) return;
-    if (s.code === status.OK && ownLeaveSeen) {
+    if (code === Status.OK && ownLeaveSeen) {
       stopped = true;
       options.onEnd({ type: "left" });
       return;
     }
-    if (s.code !== status.OK && isFinalForSubscribe(s.code)) {
+    if (code !== Status.OK && isFinalForSubscribe(code)) {
       stopped = true;
-      const error = Object.assign(new Error(s.details), s);
-      options.onEnd({ type: "failed", error: toChatError(error) });
+      options.onEnd({ type: "failed", error: toChatError(new CallFailure(code, details)) });
       return;
     }
     // OK without our LEAVE is unexpected: resubscribe; a dead token then says UNAUTHENTICATED.
-    retry(s.code === status.OK ? "stream ended" : describeFailure(s.code, s.details));
+    retry(code === Status.OK ? "stream ended" : describeFailure(code, details));
   }
 
   function retry(reason: string): void {

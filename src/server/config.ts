@@ -47,7 +47,7 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "db",
     env: "CHITCHAT_DB",
     default: "data/chitchat.db",
-    help: "SQLite event log (created and migrated on first start)",
+    help: "event log: a SQLite file, or a postgres:// URL that several servers share (created and migrated on first start)",
   },
   "leave-grace-ms": {
     key: "leaveGraceMs",
@@ -83,13 +83,13 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "adminHost",
     env: "CHITCHAT_ADMIN_HOST",
     default: "127.0.0.1",
-    help: "admin HTTP API listen address (beyond loopback it needs --admin-token)",
+    help: "HTTP listen address: the admin API, and the browser chat at / (beyond loopback it needs --admin-token)",
   },
   "admin-port": {
     key: "adminPort",
     env: "CHITCHAT_ADMIN_PORT",
     default: "8080",
-    help: "admin HTTP API port (0 = any free port; the bound one is logged)",
+    help: "HTTP port of the admin API and the browser chat (0 = any free port; the bound one is logged)",
   },
   "admin-token": {
     key: "adminToken",

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ChatError } from "../protocol/errors.ts";
-import type { AppendResult, EventLog, LogEvent } from "../store/event-log.ts";
+import type { AppendResult, EventLog, Holder, LogEvent, ServerRow } from "../store/event-log.ts";
 import { createGroupCommitter } from "./committer.ts";
 import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
 import { createFanOut } from "./fan-out.ts";
@@ -33,6 +33,8 @@ export interface HubOptions {
   maxParticipants?: number;
   /** How often this server renews its lease and looks for orphans, on a shared log. */
   leaseRenewMs?: number;
+  /** Hears the database stop or start answering (a shared log: each lease renewal says). */
+  onDatabase?: (reachable: boolean) => void;
 }
 
 export type { Advertised } from "./lease-keeper.ts";
@@ -51,6 +53,14 @@ export interface SubscribeOptions {
 /** Sessions, publishing and streams over the event log. Knows nothing of gRPC. */
 export interface Hub {
   readonly logId: string;
+  /** This server's id among those sharing the log. */
+  readonly serverId: string;
+  /** False while the database does not answer this server's lease renewals (a shared log). */
+  readonly databaseReachable: boolean;
+  /** The servers sharing the log (this one alone for a log with no leases). */
+  servers(): Promise<ServerRow[]>;
+  /** Who holds each present participant: which server, and whether it streams there. */
+  holders(): Promise<Holder[]>;
   readonly closing: boolean;
   /**
    * Takes in who the log says is present (their grace starts) and starts
@@ -100,6 +110,7 @@ export function createHub({
   publishBurst = 1,
   maxParticipants = Number.POSITIVE_INFINITY,
   leaseRenewMs = 1000,
+  onDatabase = () => {},
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
   const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
@@ -115,7 +126,19 @@ export function createHub({
       });
     },
   });
-  const lease = createLeaseKeeper({ leases: log.leases, presence, logger, renewMs: leaseRenewMs });
+  let databaseReachable = true;
+  const lease = createLeaseKeeper({
+    leases: log.leases,
+    presence,
+    logger,
+    renewMs: leaseRenewMs,
+    onReachable: (reachable) => {
+      if (reachable === databaseReachable) return;
+      databaseReachable = reachable;
+      logger[reachable ? "info" : "warn"](reachable ? "database_back" : "database_unreachable", {});
+      onDatabase(reachable);
+    },
+  });
 
   // A LEAVE stored through another server sharing the log: the participant is
   // gone here too (its stream here, if any, ends with that LEAVE).
@@ -251,18 +274,22 @@ export function createHub({
 
   return {
     logId: log.logId,
+    serverId: lease.serverId,
+    get databaseReachable() {
+      return databaseReachable;
+    },
+    servers: () => lease.servers(),
+    holders: () => lease.holders(),
     get closing() {
       return closing;
     },
 
     async start(advertised = { address: "", adminUrl: null }) {
       fanOut.setTop(await log.top());
-      if (log.leases) {
-        // Those whose server is alive stay that server's; the rest are orphans.
-        await lease.start(advertised);
-      } else {
-        presence.restore(await log.presentParticipants());
-      }
+      // On a shared log, those whose server is alive stay that server's and
+      // the rest are orphans; a log of its own is all this server's.
+      await lease.start(advertised);
+      if (!log.leases) presence.restore(await log.presentParticipants());
       fanOut.startHeartbeats();
     },
 

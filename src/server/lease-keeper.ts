@@ -1,4 +1,5 @@
-import type { Leases } from "../store/event-log.ts";
+import { randomUUID } from "node:crypto";
+import type { Holder, Leases, ServerRow } from "../store/event-log.ts";
 import type { Logger } from "./logger.ts";
 import type { Participant, Presence } from "./presence.ts";
 
@@ -15,6 +16,8 @@ export interface LeaseKeeperOptions {
   logger: Logger;
   /** How often the lease is renewed and orphans looked for. */
   renewMs: number;
+  /** Hears whether the database answered the last renewal (a shared log only). */
+  onReachable?: (reachable: boolean) => void;
 }
 
 /**
@@ -30,6 +33,12 @@ export interface LeaseKeeper {
   hold(p: Participant, streaming: boolean): Promise<void>;
   /** Stops renewing and gives the lease up, so the others take over at once. */
   release(): Promise<void>;
+  /** This server's id (its lease's, or one of its own without leases). */
+  readonly serverId: string;
+  /** The live servers: the leases' view, or this server alone. */
+  servers(): Promise<ServerRow[]>;
+  /** Who holds each present participant; without leases, this server's open streams. */
+  holders(): Promise<Holder[]>;
 }
 
 export function createLeaseKeeper({
@@ -37,13 +46,23 @@ export function createLeaseKeeper({
   presence,
   logger,
   renewMs,
+  onReachable = () => {},
 }: LeaseKeeperOptions): LeaseKeeper {
   let timer: ReturnType<typeof setInterval> | undefined;
   let stopped = false;
   const chains = new Map<string, Promise<void>>();
+  const serverId = leases?.serverId ?? randomUUID();
+  const startedAtMs = Date.now();
+  let self: Advertised = { address: "", adminUrl: null };
 
   async function keep(shared: Leases, advertised: Advertised): Promise<void> {
-    await shared.renew(advertised);
+    try {
+      await shared.renew(advertised);
+      onReachable(true);
+    } catch (error) {
+      onReachable(false);
+      throw error;
+    }
     for (const row of await shared.orphans()) {
       if (stopped) return;
       const p = presence.adopt(row);
@@ -53,7 +72,10 @@ export function createLeaseKeeper({
   }
 
   return {
+    serverId,
+
     async start(advertised) {
+      self = advertised;
       if (!leases) return;
       await keep(leases, advertised);
       let renewing = false;
@@ -81,6 +103,19 @@ export function createLeaseKeeper({
       };
       next.then(forget, forget);
       return next;
+    },
+
+    async servers() {
+      if (leases) return leases.servers();
+      const { address, adminUrl } = self;
+      return [{ id: serverId, address, adminUrl, startedAtMs, renewedAtMs: Date.now() }];
+    },
+
+    async holders() {
+      if (leases) return leases.holders();
+      return presence
+        .list()
+        .map((p) => ({ participantId: p.id, serverId, streaming: p.cursor !== undefined }));
     },
 
     async release() {

@@ -1,9 +1,12 @@
 // `bun run server`: the only place that reads argv/env, binds, and exits.
 
 import { configOrExit } from "../cli/flags.ts";
+import type { EventLog } from "../store/event-log.ts";
 import { openEventLog } from "../store/open.ts";
+import { openPostgresLog } from "../store/postgres/open.ts";
+import { isPostgresUrl, redactUrl } from "../store/postgres/url.ts";
 import { createAdminApp } from "./admin/app.ts";
-import { historyWorker } from "./admin/history.ts";
+import { historyFromLog, historyWorker } from "./admin/history.ts";
 import { type AdminServer, listenAdmin } from "./admin/serve.ts";
 import { parseServerConfig, serverTuning } from "./config.ts";
 import { createServerLogger } from "./log-output.ts";
@@ -11,6 +14,8 @@ import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import { createChatServer } from "./server.ts";
 import { loadTlsFiles, type TlsFiles } from "./tls.ts";
+import { createChatSockets } from "./ws/chat-socket.ts";
+import { buildChatPage } from "./ws/page.ts";
 
 const config = configOrExit(
   parseServerConfig(process.argv.slice(2), process.env),
@@ -38,11 +43,19 @@ try {
   process.exit(1);
 }
 
-let log: ReturnType<typeof openEventLog>;
+// A postgres:// URL is a log several servers share; anything else is a SQLite file.
+const postgresDb = isPostgresUrl(config.db);
+const dbForLogs = postgresDb ? redactUrl(config.db) : config.db;
+let log: EventLog;
 try {
-  log = openEventLog({ path: config.db, synchronous: config.synchronous });
+  log = postgresDb
+    ? await openPostgresLog({
+        url: config.db,
+        onTailError: (error) => logger.warn("log_tail_failed", { error: String(error) }),
+      })
+    : openEventLog({ path: config.db, synchronous: config.synchronous });
 } catch (error) {
-  logger.error("startup_failed", { db: config.db, error: (error as Error).message });
+  logger.error("startup_failed", { db: dbForLogs, error: (error as Error).message });
   process.exit(1);
 }
 
@@ -57,9 +70,17 @@ const server = createChatServer({
 });
 let address: string;
 let admin: AdminServer | undefined;
-// History pages are read on their own thread, beside the gRPC event loop.
-const history = historyWorker(config.db);
+// SQLite history pages are read on their own thread, beside the gRPC event loop;
+// PostgreSQL does its reading in its own processes.
+const history = postgresDb ? historyFromLog(log) : historyWorker(config.db);
 try {
+  // The browser's chat: /ws on the same listener, through the same hub as gRPC.
+  const sockets = createChatSockets({
+    hub: server.hub,
+    logger: logger.child("ws"),
+    metrics: server.metrics,
+    maxFrameBytes: config.maxMessageBytes,
+  });
   // The admin API comes up first, so /healthz can answer 503 while gRPC binds.
   const app = createAdminApp({
     server,
@@ -67,14 +88,17 @@ try {
     logger: logger.child("admin"),
     token: config.adminToken,
     history,
+    sockets,
+    page: await buildChatPage(),
   });
   admin = listenAdmin(app, {
+    websocket: sockets.websocket,
     host: config.adminHost,
     port: config.adminPort,
     // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.
     tls: tls && { cert: tls.cert.toString(), key: tls.key.toString() },
   });
-  address = await server.listen(config.host, config.port);
+  address = await server.listen(config.host, config.port, { adminUrl: admin.url });
 } catch (error) {
   await admin?.stop();
   history.close();
@@ -107,18 +131,17 @@ async function stop(signal: string): Promise<void> {
 process.on("SIGINT", () => void stop("SIGINT"));
 process.on("SIGTERM", () => void stop("SIGTERM"));
 
-// Only now that SIGTERM is handled: whoever reads this line may send it at once.
+// Logged once the signal handlers are in place: a supervisor (or a test) that
+// stops the server as soon as it reads this line gets a clean shutdown.
 const top = await log.top();
-if (!stopping) {
-  logger.info("listening", {
-    address,
-    admin: admin.url,
-    db: config.db,
-    logId: log.logId,
-    seq: top.seq,
-    lt: top.logicalTime,
-    synchronous: config.synchronous,
-    ...tuning,
-    tls: tls !== undefined,
-  });
-}
+logger.info("listening", {
+  address,
+  admin: admin.url,
+  db: dbForLogs,
+  logId: log.logId,
+  seq: top.seq,
+  lt: top.logicalTime,
+  synchronous: config.synchronous,
+  ...tuning,
+  tls: tls !== undefined,
+});

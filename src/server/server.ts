@@ -90,6 +90,11 @@ export function createChatServer({
     publishRate,
     publishBurst,
     maxParticipants,
+    // A shared log's database away: the health service says NOT_SERVING until it is back.
+    onDatabase: (reachable) => {
+      backendServing = reachable;
+      updateHealth();
+    },
   });
   metrics.setSources({
     subscribers: () => hub.subscriberCount(),

@@ -45,14 +45,14 @@ function wellFormed<T extends object>(request: Guarded<T>): T {
   return request;
 }
 
-function checkLogicalTime(value: number): number {
+export function checkLogicalTime(value: number): number {
   if (!Number.isSafeInteger(value) || value > MAX_LOGICAL_TIME) {
     throw invalid(`logical_time must be at most ${MAX_LOGICAL_TIME}`);
   }
   return value;
 }
 
-function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
+export function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
   if (!check.ok) throw invalid(check.reason);
   return check.value;
 }

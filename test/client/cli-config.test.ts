@@ -135,7 +135,21 @@ describe("parseClientConfig", () => {
     });
     expect(parseClientConfig(["--name", "Bo", "--server", "nohost"], {})).toEqual({
       kind: "error",
-      message: "--server must look like host:port",
+      message: "--server must look like host:port (or a comma-separated list of them)",
+    });
+    expect(parseClientConfig(["--name", "Bo", "--server", "127.0.0.1:1,,127.0.0.1:2"], {})).toEqual(
+      {
+        kind: "error",
+        message: "--server must look like host:port (or a comma-separated list of them)",
+      },
+    );
+    // Each server of a list is held to the plaintext rule.
+    expect(
+      parseClientConfig(["--name", "Bo", "--server", "127.0.0.1:1, db.example:2"], {}),
+    ).toEqual({
+      kind: "error",
+      message:
+        "db.example:2 is not on this machine: give --tls-ca <file> to connect over TLS (plaintext only goes to 127.0.0.1, ::1 or localhost)",
     });
     expect(parseClientConfig(["--name", "Bo", "--log-format", "xml"], {})).toEqual({
       kind: "error",
@@ -184,5 +198,16 @@ describe("parseClientConfig", () => {
     ]) {
       expect(clientHelp()).toContain(word);
     }
+  });
+});
+
+test("--server takes a comma-separated list of servers sharing one log", () => {
+  const result = parseClientConfig(
+    ["--name", "Bo", "--server", " 127.0.0.1:50051, localhost:50052 ,[::1]:50053"],
+    {},
+  );
+  expect(result).toMatchObject({
+    kind: "config",
+    config: { server: "127.0.0.1:50051,localhost:50052,[::1]:50053" },
   });
 });

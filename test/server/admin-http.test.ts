@@ -135,6 +135,8 @@ describe("GET /participants", () => {
       joinedLogicalTime: who.logicalTime,
       leftSeq: left?.[0] ?? null,
       leftLogicalTime: left?.[1] ?? null,
+      // The server holding it: this one, while it is in the chat.
+      server: left ? null : { id: server.server.hub.serverId, address: server.address },
     });
     // Joined but not streaming yet: present, within the grace.
     expect(await get()).toEqual([row(bo, "grace")]);
@@ -183,6 +185,8 @@ describe("GET /healthz and /metrics", () => {
         logicalTime: 2,
         participants: 1,
         subscribers: 1,
+        serverId: server.server.hub.serverId,
+        database: "reachable",
       },
     });
     // The server shuts down but the admin API still answers until it is stopped.
@@ -243,5 +247,36 @@ describe("GET /healthz and /metrics", () => {
     expect(after.get("chitchat_replayed_events_total")).toBe(23);
     expect(after.get("chitchat_append_commit_seconds_count")).toBeGreaterThanOrEqual(2);
     expect(after.get("chitchat_append_batch_events_sum")).toBe(22);
+  });
+});
+
+describe("GET /servers", () => {
+  test("a server on its own log lists itself, with its gRPC address and admin URL", async () => {
+    const server = await adminServer();
+    const before = Date.now();
+    type ServerJson = Record<string, unknown> & { renewedAt: string; startedAt: string };
+    const { status, body } = await getJson<{ logId: string; servers: ServerJson[] }>(
+      server.adminUrl,
+      "/servers",
+    );
+    expect(status).toBe(200);
+    const [self] = body.servers;
+    expect(body).toEqual({
+      logId: server.log.logId,
+      servers: [
+        {
+          id: server.server.hub.serverId,
+          address: server.address,
+          adminUrl: null,
+          startedAt: defined(self).startedAt,
+          renewedAt: defined(self).renewedAt,
+          self: true,
+        },
+      ],
+    });
+    expect(Date.parse(defined(self).renewedAt)).toBeGreaterThanOrEqual(before - 1);
+    expect(Date.parse(defined(self).startedAt)).toBeLessThanOrEqual(
+      Date.parse(defined(self).renewedAt),
+    );
   });
 });

@@ -121,6 +121,9 @@ describe("GET /openapi.json", () => {
           path: "/participants",
           headers: { authorization: "Bearer no" },
         },
+        "GET /servers 200": { base, path: "/servers", headers: AUTH },
+        "GET /servers 400": { base, path: "/servers?all=1", headers: AUTH },
+        "GET /servers 401": { base, path: "/servers" },
         "GET /healthz 200": { base, path: "/healthz" },
         "GET /healthz 400": { base, path: "/healthz?verbose=1" },
         "GET /metrics 200": { base, path: "/metrics", headers: AUTH },
@@ -225,6 +228,7 @@ describe("GET /openapi.json", () => {
       "/history",
       "/metrics",
       "/participants",
+      "/servers",
     ]);
   });
 });

@@ -7,7 +7,10 @@ import {
   type ChatServer,
   type ChatServerOptions,
   createChatServer,
+  DEFAULT_MAX_MESSAGE_BYTES,
 } from "../../src/server/server.ts";
+import { createChatSockets } from "../../src/server/ws/chat-socket.ts";
+import { buildChatPage } from "../../src/server/ws/page.ts";
 import type { EventLog } from "../../src/store/event-log.ts";
 import { openEventLog } from "../../src/store/open.ts";
 import { type LogReader, openLogReader } from "../../src/store/reader.ts";
@@ -32,8 +35,8 @@ export interface TestServerOptions {
   leaveGraceMs?: number;
   logger?: Logger;
   port?: number;
-  /** Also serve the admin HTTP API on a free loopback port (with this token, if any). */
-  admin?: { token?: string };
+  /** Also serve the admin HTTP API on a free loopback port (or `port`), with this token, if any. */
+  admin?: { token?: string; port?: number };
   /** See ChatServerOptions (off, and the hub's defaults, unless given). */
   heartbeatMs?: number;
   maxQueueEvents?: number;
@@ -64,8 +67,26 @@ export async function startTestServer({
   let history: HistorySource | undefined;
   if (admin) {
     history = historyWorker(path);
-    const app = createAdminApp({ server, log, logger, token: admin.token, history });
-    adminServer = listenAdmin(app, { host: "127.0.0.1", port: 0 });
+    const sockets = createChatSockets({
+      hub: server.hub,
+      logger,
+      metrics: server.metrics,
+      maxFrameBytes: limits.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    });
+    const app = createAdminApp({
+      server,
+      log,
+      logger,
+      token: admin.token,
+      history,
+      sockets,
+      page: await buildChatPage(),
+    });
+    adminServer = listenAdmin(app, {
+      host: "127.0.0.1",
+      port: admin.port ?? 0,
+      websocket: sockets.websocket,
+    });
   }
   const address = await server.listen("127.0.0.1", port);
   let stopped: Promise<void> | undefined;

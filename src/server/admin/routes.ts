@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { historyQuery, noQuery, participantsQuery, query } from "./query.ts";
-import { errorBody, healthBody, historyPage, participantsBody } from "./schemas.ts";
+import { errorBody, healthBody, historyPage, participantsBody, serversBody } from "./schemas.ts";
 
 /** Where the API's own description is served; open without the token (it holds no data). */
 export const OPENAPI_PATH = "/openapi.json";
@@ -64,6 +64,21 @@ export function adminRoutes(auth: boolean) {
         500: internal,
       },
     }),
+    servers: createRoute({
+      method: "get",
+      path: "/servers",
+      operationId: "listServers",
+      summary: "The live servers sharing the log (this one alone on SQLite)",
+      description:
+        "Each server renews a lease every second; a server whose lease has expired is not listed.",
+      middleware: [query(noQuery)] as const,
+      request: { query: noQuery },
+      responses: {
+        200: json(serversBody, "The live servers, oldest first."),
+        400: badRequest,
+        ...withAuth,
+      },
+    }),
     healthz: createRoute({
       method: "get",
       path: "/healthz",
@@ -76,7 +91,10 @@ export function adminRoutes(auth: boolean) {
       responses: {
         200: json(healthBody, "Serving."),
         400: badRequest,
-        503: json(healthBody, "Starting or stopping (`status` says which)."),
+        503: json(
+          healthBody,
+          "Starting or stopping (`status` says which), or the database unreachable (`database`).",
+        ),
       },
     }),
     metrics: createRoute({

@@ -55,6 +55,18 @@ export const participantJson = z
     joinedLogicalTime: logicalTime.min(1),
     leftSeq: seq.nullable(),
     leftLogicalTime: logicalTime.min(1).nullable(),
+    server: z
+      .strictObject({
+        id: z.string().min(1),
+        address: z.string().nullable().meta({
+          description: "Its gRPC address; null when its lease has expired.",
+        }),
+      })
+      .nullable()
+      .meta({
+        description:
+          "The server that holds its stream (or its leave grace); null once it has left, or when no server does.",
+      }),
   })
   .openapi("Participant");
 
@@ -70,5 +82,27 @@ export const healthBody = z
     logicalTime: logicalTime.meta({ description: "The newest logical time." }),
     participants: z.int().min(0),
     subscribers: z.int().min(0),
+    serverId: z
+      .string()
+      .min(1)
+      .meta({ description: "This server's id among those sharing the log." }),
+    database: z.enum(["reachable", "unreachable"]).meta({
+      description: "Whether the log's database answers; unreachable makes this a 503.",
+    }),
   })
   .openapi("Health");
+
+export const serverJson = z
+  .strictObject({
+    id: z.string().min(1),
+    address: z.string().meta({ description: "Its gRPC address, as it advertises it." }),
+    adminUrl: z.string().nullable(),
+    startedAt: z.iso.datetime(),
+    renewedAt: z.iso.datetime().meta({ description: "When it last renewed its lease." }),
+    self: z.boolean().meta({ description: "Whether it is the server that answered." }),
+  })
+  .openapi("Server");
+
+export const serversBody = z
+  .strictObject({ logId, servers: z.array(serverJson) })
+  .openapi("Servers");
