@@ -23,10 +23,26 @@ if (config.logFile) {
   mkdirSync(dirname(config.logFile), { recursive: true });
   logFile = createWriteStream(config.logFile, { flags: "a" });
 }
+// Lines are written once per turn of the event loop, not one system call each:
+// a busy commit logs a line per event, and the loop does nothing else meanwhile.
+let pendingLines = "";
+let flushScheduled = false;
+const flushLines = () => {
+  flushScheduled = false;
+  if (pendingLines === "") return;
+  const text = pendingLines;
+  pendingLines = "";
+  process.stdout.write(text);
+  logFile?.write(text);
+};
+process.on("exit", flushLines);
 const logger = createLogger({
   write: (line) => {
-    process.stdout.write(`${line}\n`);
-    logFile?.write(`${line}\n`);
+    pendingLines += `${line}\n`;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushLines);
+    }
   },
 });
 
@@ -114,6 +130,7 @@ async function stop(signal: string): Promise<void> {
   log.close();
   clearTimeout(deadline);
   logger.info("stopped", { seq: log.top().seq });
+  flushLines();
   // process.exit does not wait for a file stream: end it first so the last lines land.
   await new Promise<void>((resolve) => (logFile ? logFile.end(resolve) : resolve()));
   process.exit(0);
