@@ -1,4 +1,4 @@
-import pino from "pino";
+import { createRequire } from "node:module";
 import {
   createLogger,
   type LogDestination,
@@ -23,10 +23,14 @@ export interface ServerLoggerOptions {
  * so a slow reader (a pipe to a log shipper) would stall the server (measured:
  * 5 MB took 10.7 s behind a reader that started 1.5 s late).
  */
+const require = createRequire(import.meta.url);
+
 export function createServerLogger({ format, level, logFile }: ServerLoggerOptions): Logger {
   const stdout: LogDestination = { write: (line) => process.stdout.write(line) };
   let destination: LogDestination = stdout;
   if (logFile) {
+    // Loaded only when there is a file: a plain text start does not wait for pino.
+    const pino = require("pino") as typeof import("pino");
     const file = pino.destination({ dest: logFile, sync: true, append: true, mkdir: true });
     destination = {
       write(line) {
