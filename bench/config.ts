@@ -18,6 +18,8 @@ export interface BenchConfig {
   results: string;
   /** Run server processes under Bun's CPU profiler, writing profiles here. */
   profileDir: string | undefined;
+  /** The RPC the publisher uses in the fan-out and latency scenarios (A/B runs). */
+  publishRpc: "stream" | "unary";
 }
 
 export const BENCH_FLAGS: FlagTable<keyof BenchConfig> = {
@@ -51,6 +53,12 @@ export const BENCH_FLAGS: FlagTable<keyof BenchConfig> = {
     default: undefined,
     help: "run every server process with bun --cpu-prof (and --cpu-prof-md), profiles written here",
   },
+  "publish-rpc": {
+    key: "publishRpc",
+    env: "CHITCHAT_BENCH_PUBLISH_RPC",
+    default: "stream",
+    help: "how the fan-out and latency publisher sends, on both servers: stream (PublishStream, as the client) or unary (Publish), for A/B runs",
+  },
 };
 
 const schema = z.object({
@@ -73,6 +81,7 @@ const schema = z.object({
   subWorkers: wholeNumber("sub-workers", { min: 1, max: 64 }),
   results: z.string().min(1, "--results must not be empty"),
   profileDir: z.string().min(1, "--profile-dir must not be empty").optional(),
+  publishRpc: z.enum(["stream", "unary"], { error: "--publish-rpc must be stream or unary" }),
 });
 
 export function benchHelp(): string {

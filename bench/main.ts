@@ -29,6 +29,7 @@ const scratch = tempDir("chitchat-bench-");
 const ctx: BenchContext = {
   sizes,
   subWorkers: config.subWorkers,
+  publishRpc: config.publishRpc,
   serverBunFlags: config.profileDir
     ? ["--cpu-prof", "--cpu-prof-md", `--cpu-prof-dir=${config.profileDir}`]
     : [],

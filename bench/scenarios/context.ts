@@ -7,6 +7,8 @@ export interface BenchContext {
   sizes: Sizes;
   /** Processes the subscribers are spread over. */
   subWorkers: number;
+  /** The publisher's RPC unless a scenario says otherwise (scenario 3 runs both). */
+  publishRpc: "stream" | "unary";
   /** Flags for `bun` when it starts a server process (the profiler). */
   serverBunFlags: string[];
   /** A scratch folder for big logs, removed after the run. */
@@ -35,5 +37,10 @@ export function rigFor(
   ctx: BenchContext,
   options: Omit<RigOptions, "bunFlags" | "subWorkers"> & { subWorkers?: number },
 ): Promise<Rig> {
-  return startRig({ bunFlags: ctx.serverBunFlags, subWorkers: ctx.subWorkers, ...options });
+  return startRig({
+    bunFlags: ctx.serverBunFlags,
+    subWorkers: ctx.subWorkers,
+    publishRpc: ctx.publishRpc,
+    ...options,
+  });
 }

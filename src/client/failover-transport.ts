@@ -55,12 +55,7 @@ export function createFailoverTransport(
       // Every server at once: the first that answers is the one in use.
       const attempts = servers.map((t, i) => t.connect().then(() => i));
       try {
-        const first = await Promise.any(attempts);
-        if (first !== current) {
-          const was = current;
-          current = first;
-          onSwitch(was, first, "it answered first");
-        }
+        current = await Promise.any(attempts);
       } catch (error) {
         const reasons = (error as AggregateError).errors;
         throw reasons.length === 1 ? reasons[0] : (reasons.at(current) ?? error);

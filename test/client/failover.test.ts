@@ -32,7 +32,8 @@ test(
     expect(joined).toMatchObject({ name: "A", seq: 1 });
     await a.session.publish("hej");
     await waitFor(() => messages(a.events).includes("A: hej"), { what: "A's message" });
-    expect(switches).toEqual([`${dead} -> ${srv.address}`]);
+    // Nothing failed once the session was under way: no move to report.
+    expect(switches).toEqual([]);
   },
   SLOW,
 );

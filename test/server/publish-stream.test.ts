@@ -251,7 +251,15 @@ test("a client that does not read results is not read either: the server holds a
   const alice = await client.join("Alice");
   const stream = publishStream(client, alice.metadata, { read: false });
   const n = 8000;
-  for (let i = 0; i < n; i++) stream.send(request(alice, `m ${i}`, `id-${i}`));
+  // The client writes as fast as its own transport takes requests (as any HTTP/2
+  // client must), but reads no result until told to.
+  const sending = (async () => {
+    for (let i = 0; i < n; i++) {
+      if (!stream.call.write(request(alice, `m ${i}`, `id-${i}`))) {
+        await new Promise((resolve) => stream.call.once("drain", resolve));
+      }
+    }
+  })();
   // Once the connection stops taking results, the server stops reading until it does again.
   await waitFor(
     async () => (await metric(server, 'chitchat_publish_stream_pauses_total{reason="unread"}')) > 0,
@@ -260,6 +268,7 @@ test("a client that does not read results is not read either: the server holds a
   const storedWhilePaused = messages(server).length;
   expect(storedWhilePaused).toBeLessThan(n);
   stream.read();
+  await sending;
   const results = await stream.waitForResults(n, 60_000);
   expect(results.map((r) => r.messageId)).toEqual(Array.from({ length: n }, (_, i) => `id-${i}`));
   expect(messages(server)).toHaveLength(n);

@@ -33,6 +33,8 @@ export function publishStream(
     },
     read: () => {
       call.on("data", (result: PublishResult__Output) => recorder.results.push(result));
+      // A listener alone does not restart a stream that was paused explicitly.
+      call.resume();
     },
     waitForResults: (n, timeoutMs = 20_000) =>
       waitFor(() => recorder.results.length >= n && recorder.results, {
