@@ -1,5 +1,8 @@
+import { createRequire } from "node:module";
 import { Writable } from "node:stream";
-import pino from "pino";
+
+// pino is loaded only for --log-format json, so the default start does not wait for it.
+const require = createRequire(import.meta.url);
 
 export const DIAGNOSTIC_FORMATS = ["text", "json"] as const;
 /** The client's notes on stderr: as they read, or one JSON object per line (as the server's log). */
@@ -25,6 +28,7 @@ export function createDiagnostics(
   if (format === "text") {
     return { notes: stderr, fatal: (message) => stderr.write(`chitchat client: ${message}\n`) };
   }
+  const pino = require("pino") as typeof import("pino");
   const logger = pino(
     {
       base: { component: "client" },

@@ -1,4 +1,4 @@
-import pino from "pino";
+import { createRequire } from "node:module";
 import {
   createLogger,
   type LogDestination,
@@ -27,9 +27,17 @@ export interface ServerLoggerOptions {
  * each: a busy commit logs a line per event, and the loop does nothing else
  * meanwhile (docs/PERFORMANCE.md). What is held is written at exit.
  */
+const require = createRequire(import.meta.url);
+
 export function createServerLogger({ format, level, logFile }: ServerLoggerOptions): Logger {
+  // pino is loaded only when there is a file: a plain text start does not wait for it.
   const file = logFile
-    ? pino.destination({ dest: logFile, sync: true, append: true, mkdir: true })
+    ? (require("pino") as typeof import("pino")).destination({
+        dest: logFile,
+        sync: true,
+        append: true,
+        mkdir: true,
+      })
     : undefined;
   let pending = "";
   let scheduled = false;

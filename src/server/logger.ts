@@ -1,4 +1,8 @@
-import pino from "pino";
+import { createRequire } from "node:module";
+import type { DestinationStream } from "pino";
+
+// pino is loaded by the first JSON logger: text logging, the default, does not wait for it.
+const require = createRequire(import.meta.url);
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -92,6 +96,7 @@ export function createLogger({
 }
 
 function jsonLogger(component: string, level: LogLevel, out: LogDestination): Logger {
+  const pino = require("pino") as typeof import("pino");
   const root = pino(
     {
       level,
@@ -99,7 +104,7 @@ function jsonLogger(component: string, level: LogLevel, out: LogDestination): Lo
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
     },
-    out as pino.DestinationStream,
+    out as DestinationStream,
   );
   // Every component is a child of the root, so no line carries two components.
   const wrap = (name: string): Logger => {
