@@ -260,7 +260,8 @@ describe("command line", () => {
         const db = h.dbPath();
         // --port 0 first: should a bad value be accepted, the server binds no fixed port.
         const child = h.bun(serverArgs(db, args));
-        const { code } = await exitOf(child, 10_000);
+        // Six process starts at once: generous on a busy 2-core machine (not a speed check).
+        const { code } = await exitOf(child, 40_000);
         const stderr = child.stderr.text;
         return {
           args,
@@ -284,7 +285,7 @@ describe("command line", () => {
         dbCreated: false,
       });
     }
-  }, 15_000);
+  }, 45_000);
 
   test("the environment twins configure the server when no flags are given", async () => {
     const db = h.dbPath();
