@@ -1,7 +1,6 @@
 import type * as grpc from "@grpc/grpc-js";
 import { Metadata } from "@grpc/grpc-js";
 import { ChatError } from "../protocol/errors.ts";
-import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
 import type {
   ChitChatHandlers,
   HistoryReply,
@@ -9,10 +8,9 @@ import type {
   LeaveAck,
   ListParticipantsReply,
   PublishAck,
-  PublishRequest__Output,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
-import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
+import { checkName } from "../protocol/validation.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { toBroadcast } from "./broadcast-bytes.ts";
 import type { Cursor, EventSink } from "./cursor.ts";
@@ -20,6 +18,7 @@ import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
 import { type PublishStreamHandle, servePublishStream } from "./publish-stream.ts";
+import { checkLogicalTime, createPublish, invalid, requireValue } from "./requests.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { batchSink, broadcastSink } from "./stream-sinks.ts";
@@ -33,8 +32,6 @@ export interface ChatServiceOptions {
   metrics: ChatMetrics;
 }
 
-const invalid = (message: string) => new ChatError("invalid_argument", message);
-
 /** Most events one History call returns. */
 export const HISTORY_RPC_MAX_LIMIT = 1000;
 
@@ -43,18 +40,6 @@ function wellFormed<T extends object>(request: Guarded<T>): T {
   const problem = request[WIRE_PROBLEM];
   if (problem !== undefined) throw invalid(problem);
   return request;
-}
-
-export function checkLogicalTime(value: number): number {
-  if (!Number.isSafeInteger(value) || value > MAX_LOGICAL_TIME) {
-    throw invalid(`logical_time must be at most ${MAX_LOGICAL_TIME}`);
-  }
-  return value;
-}
-
-export function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
-  if (!check.ok) throw invalid(check.reason);
-  return check.value;
 }
 
 function authenticate(
@@ -85,26 +70,8 @@ export interface ChatService {
 export function createChatService({ hub, log, logger, metrics }: ChatServiceOptions): ChatService {
   const publishStreams = new Set<PublishStreamHandle>();
 
-  /** Publish's checks and store, shared by Publish and PublishStream. */
-  const store = async (
-    participant: Participant,
-    request: PublishRequest__Output,
-  ): Promise<PublishAck> => {
-    const arrived = performance.now();
-    const content = requireValue(checkMessage(request.content));
-    const messageId = requireValue(checkMessageId(request.messageId));
-    const logicalTime = checkLogicalTime(request.logicalTime);
-    const event = await hub.publish(participant, content, logicalTime, messageId);
-    // The hub settles a publish after its commit's fan-out has run.
-    metrics.publishFannedOut((performance.now() - arrived) / 1000);
-    logger.info("publish", {
-      participant: participant.id,
-      name: participant.name,
-      lt: event.logicalTime,
-      seq: event.seq,
-    });
-    return { logicalTime: event.logicalTime, seq: event.seq };
-  };
+  /** Publish's checks and store, shared by Publish and PublishStream (and the WebSocket). */
+  const store = createPublish({ hub, metrics, logger });
 
   const unary =
     <Req extends object, Res>(

@@ -4,12 +4,12 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Server, WebSocketHandler } from "bun";
 import { ChatError } from "../../protocol/errors.ts";
-import { checkMessage, checkMessageId, checkName } from "../../protocol/validation.ts";
+import { checkName } from "../../protocol/validation.ts";
 import type { ClientFrame, RequestId, ServerFrame, StatusName } from "../../protocol/ws-frames.ts";
 import type { Hub, Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatMetrics } from "../metrics.ts";
-import { checkLogicalTime, requireValue } from "../service.ts";
+import { checkLogicalTime, createPublish, invalid, requireValue } from "../requests.ts";
 import { GRPC_STATUS } from "../status.ts";
 import { parseClientFrame } from "./parse-frame.ts";
 import { type ChatSocket, type SocketData, socketSink } from "./socket-sink.ts";
@@ -35,8 +35,6 @@ export interface ChatSockets {
  * of requests from a client that reads nothing can get here.
  */
 const BACKPRESSURE_LIMIT = 4 * 1024 * 1024;
-
-const invalid = (message: string) => new ChatError("invalid_argument", message);
 
 /** Refusals as error frames: the gRPC status and sentence the same failure gets there. */
 function errorFrame(error: unknown, id: RequestId, logger: Logger): ServerFrame {
@@ -71,6 +69,8 @@ export function createChatSockets({
   maxFrameBytes,
 }: ChatSocketOptions): ChatSockets {
   const send = (ws: ChatSocket, frame: ServerFrame) => ws.send(JSON.stringify(frame));
+  // Publish's checks and way into the log, as gRPC's Publish and PublishStream have them.
+  const publish = createPublish({ hub, metrics, logger });
 
   const ensureOpen = () => {
     if (hub.closing) throw new ChatError("unavailable", "server shutting down");
@@ -136,21 +136,9 @@ export function createChatSockets({
         await subscribe(ws, frame);
         return undefined;
       case "publish": {
-        const arrived = performance.now();
         try {
-          const participant = await authenticate(frame);
-          const content = requireValue(checkMessage(frame.content));
-          const messageId = requireValue(checkMessageId(frame.messageId));
-          const logicalTime = checkLogicalTime(frame.logicalTime);
-          const event = await hub.publish(participant, content, logicalTime, messageId);
-          metrics.publishFannedOut((performance.now() - arrived) / 1000);
-          logger.info("publish", {
-            participant: participant.id,
-            name: participant.name,
-            lt: event.logicalTime,
-            seq: event.seq,
-          });
-          return { type: "published", id, logicalTime: event.logicalTime, seq: event.seq };
+          const ack = await publish(await authenticate(frame), frame);
+          return { type: "published", id, ...ack };
         } catch (error) {
           metrics.publishRejected(error instanceof ChatError ? error.code : "internal");
           throw error;
