@@ -26,6 +26,25 @@ export function startServers(
   );
 }
 
+/** Runs one SQL query on the database at `url` (a connection of its own, closed after). */
+export async function pgQuery(
+  url: string,
+  query: string,
+  ...params: (string | number)[]
+): Promise<Record<string, unknown>[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return [...(await sql.unsafe(query, params))];
+  } finally {
+    await sql.end({ timeout: 1 });
+  }
+}
+
+/** How many of the lines `server` logged are `<event> participant=<id> …`. */
+export function logCount(server: ServerProcess, event: string, participantId: string): number {
+  return server.stdout.text.split(` ${event} participant=${participantId} `).length - 1;
+}
+
 /** Every event in the PostgreSQL log at `url`, in seq order, read with SQL. */
 export async function readPgEvents(url: string): Promise<EventRow[]> {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
