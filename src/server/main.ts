@@ -3,7 +3,6 @@
 import { configOrExit } from "../cli/flags.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { openEventLog } from "../store/open.ts";
-import { openPostgresLog } from "../store/postgres/open.ts";
 import { isPostgresUrl, redactUrl } from "../store/postgres/url.ts";
 import { createAdminApp } from "./admin/app.ts";
 import { historyFromLog, historyWorker } from "./admin/history.ts";
@@ -48,8 +47,9 @@ const postgresDb = isPostgresUrl(config.db);
 const dbForLogs = postgresDb ? redactUrl(config.db) : config.db;
 let log: EventLog;
 try {
+  // The PostgreSQL driver is loaded only when a server uses it.
   log = postgresDb
-    ? await openPostgresLog({
+    ? await (await import("../store/postgres/open.ts")).openPostgresLog({
         url: config.db,
         onTailError: (error) => logger.warn("log_tail_failed", { error: String(error) }),
       })
