@@ -6,6 +6,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { Broadcast__Output } from "../../src/protocol/proto.ts";
 import { broadcastAsRow, visible } from "../support/events.ts";
+import { healthClient } from "../support/grpc-std.ts";
 import { Harness } from "../support/harness.ts";
 import { getJson, scrape } from "../support/http.ts";
 import {
@@ -125,6 +126,15 @@ test("PostgreSQL stopped and started under load: servers and sessions recover, 0
       ),
     { timeoutMs: 60_000, what: "/healthz to say the database is unreachable on every server" },
   );
+  // The standard gRPC health service says the same (what a load balancer probes).
+  const probes = servers.map((s) => healthClient(s.address));
+  await waitFor(
+    async () =>
+      (await Promise.all(probes.map((p) => p.check("chitchat.v1.ChitChat")))).every(
+        (status) => status === "NOT_SERVING",
+      ),
+    { timeoutMs: 60_000, what: "gRPC health to say NOT_SERVING on every server" },
+  );
   const ackedInOutage = load.acks.length - ackedAtStop;
   await cluster.start();
   await waitFor(
@@ -134,6 +144,12 @@ test("PostgreSQL stopped and started under load: servers and sessions recover, 0
       ),
     { timeoutMs: 60_000, what: "/healthz to say the database is reachable again" },
   );
+  await waitFor(
+    async () =>
+      (await Promise.all(probes.map((p) => p.check("")))).every((status) => status === "SERVING"),
+    { timeoutMs: 60_000, what: "gRPC health to say SERVING again" },
+  );
+  for (const p of probes) p.close();
   await moreAcks(load, publishers, 20, "acks after the restart");
   const result = await finish(url, load, [...publishers, ...watchers]);
   let refused = 0;
@@ -145,7 +161,8 @@ test("PostgreSQL stopped and started under load: servers and sessions recover, 0
   console.log(
     `multi-server pg restart: ${result.acked} acked (${ackedAtStop} before the stop, ${ackedInOutage} ` +
       `while it was down), ${result.lost} lost, ${result.duplicated} duplicated, ${result.gaps} gaps; ` +
-      `/healthz 503 "unreachable" on 3 of 3 servers during the outage, 200 after; ` +
+      `/healthz 503 "unreachable" and gRPC health NOT_SERVING on 3 of 3 servers during the outage, ` +
+      `200 and SERVING after; ` +
       `${refused} publishes answered UNAVAILABLE and retried by their sessions`,
   );
 }, 240_000);
