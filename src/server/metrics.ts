@@ -2,7 +2,7 @@
 // format, label escaping and histogram buckets we would otherwise hand-write.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { EVENT_KINDS } from "../protocol/events.ts";
-import type { EventLog } from "../store/event-log.ts";
+import type { EventLog, LogEvent } from "../store/event-log.ts";
 import { newQueueStats, type QueueStats } from "./cursor.ts";
 
 export interface MetricsOptions {
@@ -56,7 +56,7 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
 
   const appended = new Counter({
     name: "chitchat_events_appended_total",
-    help: "Events committed to the log, by kind.",
+    help: "Events this server committed to the log, by kind.",
     labelNames: ["kind"] as const,
     registers,
   });
@@ -167,12 +167,30 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
     contentType: registry.contentType,
     text: () => registry.metrics(),
     instrumentLog(log) {
-      let started = 0;
-      // Registered before anyone else's listener, so it runs right after the commit.
-      log.onAppend((events) => {
-        commitSeconds.observe((performance.now() - started) / 1000);
+      const count = (events: readonly LogEvent[]) => {
         batchEvents.observe(events.length);
         for (const event of events) appended.inc({ kind: event.kind });
+      };
+      if (log.backend !== "sqlite") {
+        // A shared log's tail brings every server's events: count this server's
+        // own commits, timed around the append's round trip.
+        return {
+          ...log,
+          async append(drafts) {
+            const started = performance.now();
+            const results = await log.append(drafts);
+            commitSeconds.observe((performance.now() - started) / 1000);
+            count(results.flatMap((r) => (r.status === "stored" ? [r.event] : [])));
+            return results;
+          },
+        };
+      }
+      let started = 0;
+      // Registered before anyone else's listener, so it runs right after the
+      // commit (SQLite calls listeners inside append): the fan-out is not timed.
+      log.onAppend((events) => {
+        commitSeconds.observe((performance.now() - started) / 1000);
+        count(events);
       });
       return {
         ...log,

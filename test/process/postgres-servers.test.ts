@@ -5,6 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { PublishAck__Output } from "../../src/protocol/proto.ts";
 import { bearer, grpcError } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
+import { scrape } from "../support/http.ts";
 import { sharedPostgres } from "../support/postgres.ts";
 import { logLine, whenListening } from "../support/server-process.ts";
 
@@ -67,6 +68,15 @@ describe("two servers on one PostgreSQL log", () => {
       "from b, far ahead",
       "from a again",
     ]);
+    // Each server counts the events it committed, not every event its tail brings.
+    const committed = async (adminUrl: string) => {
+      const metrics = await scrape(adminUrl);
+      return ["join", "message", "leave"].map(
+        (kind) => metrics.get(`chitchat_events_appended_total{kind="${kind}"}`) ?? 0,
+      );
+    };
+    expect(await committed(a.adminUrl)).toEqual([1, 2, 0]);
+    expect(await committed(b.adminUrl)).toEqual([1, 1, 0]);
 
     // A forged token is refused on either server.
     for (const client of [ca, cb]) {
