@@ -6,8 +6,8 @@ import type { Cursor, EventSink, QueueStats } from "./cursor.ts";
 import { createFanOut } from "./fan-out.ts";
 import { type Advertised, createLeaseKeeper } from "./lease-keeper.ts";
 import type { Logger } from "./logger.ts";
+import { createMessages, eventOf, hasLeft } from "./messages.ts";
 import { createPresence, type Participant, wrongToken } from "./presence.ts";
-import { createRateLimiter } from "./rate-limit.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
 export type { Participant } from "./presence.ts";
@@ -89,15 +89,6 @@ export interface Hub {
   close(): Promise<void>;
 }
 
-const hasLeft = () =>
-  new ChatError("unauthenticated", "this participant has left the chat; join again");
-
-/** The event a draft's result names; a refusal means the participant is gone. */
-function eventOf(result: AppendResult): LogEvent {
-  if (result.status === "refused") throw hasLeft();
-  return result.event;
-}
-
 export function createHub({
   log,
   logger,
@@ -113,7 +104,7 @@ export function createHub({
   onDatabase = () => {},
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
-  const publishLimiter = createRateLimiter({ rate: publishRate, burst: publishBurst });
+  const messages = createMessages({ log, committer, rate: publishRate, burst: publishBurst });
   const fanOut = createFanOut({ log, logger, heartbeatMs, maxQueue, maxQueueBytes, pageSize });
   const presence = createPresence({
     logger,
@@ -148,11 +139,10 @@ export function createHub({
       const p = presence.get(e.participantId);
       if (p && p.state !== "leaving") {
         presence.left(p);
-        publishLimiter.forget(p.id);
+        messages.forget(p.id);
       }
     }
   });
-  const inflightPublishes = new Map<string, Promise<LogEvent>>();
   // Calls accepted before shutdown began: close() lets them commit first.
   const accepted = new Set<Promise<unknown>>();
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -176,40 +166,6 @@ export function createHub({
     if (closing) throw new ChatError("unavailable", "server shutting down");
   };
 
-  // Nothing is stored for a throttled publish; the caller learns when to try
-  // again. A retry of a stored message is not throttled: it stores nothing.
-  const throttle = async (p: Participant, messageId: string): Promise<LogEvent | undefined> => {
-    const taken = publishLimiter.take(p.id);
-    if (taken.ok) return undefined;
-    const stored = messageId ? await log.findByMessageId(p.id, messageId) : undefined;
-    if (stored) return stored;
-    throw new ChatError(
-      "resource_exhausted",
-      `publish rate limit: ${publishRate}/s (bursts of ${publishBurst}); try again in ${taken.retryAfterMs} ms`,
-      { retryAfterMs: taken.retryAfterMs },
-    );
-  };
-
-  const submitMessage = async (
-    p: Participant,
-    content: string,
-    logicalTime: number,
-    messageId: string,
-  ): Promise<LogEvent> => {
-    // The log answers a repeated message id with the first event (any server's).
-    const stored = await throttle(p, messageId);
-    if (stored) return stored;
-    const result = await committer.submit({
-      kind: "message",
-      participantId: p.id,
-      name: p.name,
-      logicalTime,
-      content,
-      messageId: messageId || null,
-    });
-    return eventOf(result);
-  };
-
   async function leave(p: Participant, logicalTime: number, vanished = false): Promise<LogEvent> {
     presence.leaving(p);
     let result: AppendResult;
@@ -228,13 +184,13 @@ export function createHub({
     if (result.status === "refused") {
       // Another server holds its stream, or already announced it: not ours to track.
       presence.left(p);
-      publishLimiter.forget(p.id);
+      messages.forget(p.id);
       logger.info("leave_refused", { participant: p.id, name: p.name, reason: result.reason });
       throw hasLeft();
     }
     const event = result.event;
     presence.left(p);
-    publishLimiter.forget(p.id);
+    messages.forget(p.id);
     logger.info("leave", {
       participant: p.id,
       name: p.name,
@@ -317,17 +273,7 @@ export function createHub({
 
     publish(p, content, logicalTime, messageId) {
       ensureOpen();
-      if (!messageId) return track(submitMessage(p, content, logicalTime, messageId));
-      const key = `${p.id}\n${messageId}`;
-      const inflight = inflightPublishes.get(key);
-      if (inflight) return inflight;
-      const promise = track(
-        submitMessage(p, content, logicalTime, messageId).finally(() =>
-          inflightPublishes.delete(key),
-        ),
-      );
-      inflightPublishes.set(key, promise);
-      return promise;
+      return track(messages.publish(p, content, logicalTime, messageId));
     },
 
     leave(p, logicalTime) {
