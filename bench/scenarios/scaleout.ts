@@ -5,6 +5,7 @@
 // - acked publishes/s with N in flight per publisher worker, one worker per
 //   server (three on the SQLite server), and a few subscribers on every server
 //   that must get every acked message (each server follows the shared log);
+//   one server on PostgreSQL under the same load is noted beside it;
 // - cross-server publish→deliver latency at a fixed rate: the publisher on
 //   server A, subscribers on B and C (all on the one server for SQLite).
 // Server CPU per publish sums the ChitChat servers; PostgreSQL's own CPU (all
@@ -21,8 +22,13 @@ import type { PublisherApi } from "../workers/publisher.ts";
 import type { SubscribersApi } from "../workers/subscribers.ts";
 import { type BenchContext, cpuNote, ratio } from "./context.ts";
 
-/** Where the log lives: three servers on PostgreSQL, or one on SQLite (the baseline). */
-type Setup = "pg" | "sqlite";
+/**
+ * Where the log lives: three servers on PostgreSQL, one server on PostgreSQL (what
+ * the database costs before any scaling), or one on SQLite (the baseline).
+ */
+type Setup = "pg" | "pg1" | "sqlite";
+
+const SETUP_SERVERS: Record<Setup, number> = { pg: 3, pg1: 1, sqlite: 1 };
 
 const SERVERS = 3;
 /** Warm-up messages per publish lane before anything is measured. */
@@ -208,9 +214,9 @@ async function publishRate(
   inflight: number,
 ): Promise<RateRun | undefined> {
   const { publishMs, subscribersPerServer } = ctx.sizes.scaleout;
-  const servers = setup === "pg" ? SERVERS : 1;
+  const servers = SETUP_SERVERS[setup];
   const on = (i: number) => i % servers;
-  await using spread = await startSpread(ctx, dbs[setup], servers, {
+  await using spread = await startSpread(ctx, dbs[setup === "pg1" ? "pg" : setup], servers, {
     // As in scenario 3: N in flight is N publishing participants (up to 32).
     publishers: Array.from({ length: SERVERS }, (_, i) => ({
       server: on(i),
@@ -273,10 +279,10 @@ interface LatencyRun {
 async function crossLatency(
   ctx: BenchContext,
   dbs: Databases,
-  setup: Setup,
+  setup: "pg" | "sqlite",
 ): Promise<LatencyRun | undefined> {
   const { rate, latencyMs, latencySubscribers } = ctx.sizes.scaleout;
-  const servers = setup === "pg" ? SERVERS : 1;
+  const servers = SETUP_SERVERS[setup];
   // Subscriber workers alternate between servers 1 and 2 (all on 0 for SQLite).
   const workers = Math.max(2, Math.min(ctx.subWorkers, latencySubscribers));
   await using spread = await startSpread(ctx, dbs[setup], servers, {
@@ -333,7 +339,9 @@ export async function scaleout(ctx: BenchContext): Promise<void> {
     const pg = await publishRate(ctx, dbs, "pg", inflight);
     ctx.progress(`scale-out: 1 server on SQLite, 3 × ${inflight} in flight`);
     const sqlite = await publishRate(ctx, dbs, "sqlite", inflight);
-    if (!pg || !sqlite) continue;
+    ctx.progress(`scale-out: 1 server on PostgreSQL, 3 × ${inflight} in flight`);
+    const pg1 = await publishRate(ctx, dbs, "pg1", inflight);
+    if (!pg || !sqlite || !pg1) continue;
     const label = `3 servers, ${inflight} in flight each`;
     ctx.record({
       scenario: "7 scale-out",
@@ -343,7 +351,7 @@ export async function scaleout(ctx: BenchContext): Promise<void> {
       unit: "/s",
       baseline: { name: `1 SQLite server, 3 × ${inflight}`, value: sqlite.perSecond },
       ratio: ratio(pg.perSecond, sqlite.perSecond),
-      notes: `every message reached ${SERVERS * sizes.subscribersPerServer} subscribers (${sizes.subscribersPerServer} per server); ${cpuNote("server cpu", pg.serverShares)} (SQLite ${Math.round((sqlite.serverShares[0] ?? 0) * 100)}%); ${cpuNote("publishers", pg.publisherCpu)}; ${cpuNote("subscriber workers", pg.workerCpu)}`,
+      notes: `1 PostgreSQL server under the same load ${Math.round(pg1.perSecond)}/s; every message reached ${SERVERS * sizes.subscribersPerServer} subscribers (${sizes.subscribersPerServer} per server); ${cpuNote("server cpu", pg.serverShares)} (SQLite ${Math.round((sqlite.serverShares[0] ?? 0) * 100)}%); ${cpuNote("publishers", pg.publisherCpu)}; ${cpuNote("subscriber workers", pg.workerCpu)}`,
     });
     ctx.record({
       scenario: "7 scale-out",
@@ -353,7 +361,7 @@ export async function scaleout(ctx: BenchContext): Promise<void> {
       unit: "µs",
       baseline: { name: "1 SQLite server", value: sqlite.cpuUsPerPublish },
       ratio: ratio(pg.cpuUsPerPublish, sqlite.cpuUsPerPublish),
-      notes: `all three servers summed; PostgreSQL's own processes another ${Math.round(pg.pgUsPerPublish)} µs per publish`,
+      notes: `all three servers summed; PostgreSQL's own processes another ${Math.round(pg.pgUsPerPublish)} µs per publish; 1 PostgreSQL server ${Math.round(pg1.cpuUsPerPublish)} µs (+ ${Math.round(pg1.pgUsPerPublish)} µs PostgreSQL)`,
     });
   }
   ctx.progress(`scale-out: cross-server latency at ${sizes.rate}/s, PostgreSQL`);
