@@ -7,7 +7,8 @@
 //   that must get every acked message (each server follows the shared log);
 //   one server on PostgreSQL under the same load is noted beside it;
 // - cross-server publish→deliver latency at a fixed rate: the publisher on
-//   server A, subscribers on B and C (all on the one server for SQLite).
+//   server A, subscribers on B and C (all on the one server for SQLite, and for
+//   one server on PostgreSQL, noted beside it).
 // Server CPU per publish sums the ChitChat servers; PostgreSQL's own CPU (all
 // its processes) is noted beside it.
 import { readdirSync, readFileSync } from "node:fs";
@@ -279,13 +280,13 @@ interface LatencyRun {
 async function crossLatency(
   ctx: BenchContext,
   dbs: Databases,
-  setup: "pg" | "sqlite",
+  setup: Setup,
 ): Promise<LatencyRun | undefined> {
   const { rate, latencyMs, latencySubscribers } = ctx.sizes.scaleout;
   const servers = SETUP_SERVERS[setup];
-  // Subscriber workers alternate between servers 1 and 2 (all on 0 for SQLite).
+  // Subscriber workers alternate between servers 1 and 2 (all on server 0 with one server).
   const workers = Math.max(2, Math.min(ctx.subWorkers, latencySubscribers));
-  await using spread = await startSpread(ctx, dbs[setup], servers, {
+  await using spread = await startSpread(ctx, dbs[setup === "pg1" ? "pg" : setup], servers, {
     publishers: [{ server: 0, participants: 1 }],
     subscribers: Array.from({ length: workers }, (_, i) => ({
       server: servers === 1 ? 0 : 1 + (i % (SERVERS - 1)),
@@ -368,7 +369,9 @@ export async function scaleout(ctx: BenchContext): Promise<void> {
   const pg = await crossLatency(ctx, dbs, "pg");
   ctx.progress(`scale-out: latency at ${sizes.rate}/s, one SQLite server`);
   const sqlite = await crossLatency(ctx, dbs, "sqlite");
-  if (!pg || !sqlite) return;
+  ctx.progress(`scale-out: latency at ${sizes.rate}/s, one PostgreSQL server`);
+  const pg1 = await crossLatency(ctx, dbs, "pg1");
+  if (!pg || !sqlite || !pg1) return;
   const label = `${sizes.rate}/s, A → B+C × ${sizes.latencySubscribers}`;
   for (const key of ["p50", "p99"] as const) {
     ctx.record({
@@ -381,7 +384,7 @@ export async function scaleout(ctx: BenchContext): Promise<void> {
       ratio: ratio(pg[key], sqlite[key]),
       notes:
         key === "p99"
-          ? `max ${pg.max.toFixed(1)} ms (SQLite ${sqlite.max.toFixed(1)}); ${cpuNote("server cpu A/B/C", pg.serverShares)}; ${cpuNote("subscriber workers", pg.workerCpu)}; publisher behind by up to ${pg.maxBehind} (SQLite ${sqlite.maxBehind})`
+          ? `1 PostgreSQL server (publisher and subscribers on it) p50 ${pg1.p50.toFixed(1)} ms, p99 ${pg1.p99.toFixed(1)} ms; max ${pg.max.toFixed(1)} ms (SQLite ${sqlite.max.toFixed(1)}); ${cpuNote("server cpu A/B/C", pg.serverShares)}; ${cpuNote("subscriber workers", pg.workerCpu)}; publisher behind by up to ${pg.maxBehind} (SQLite ${sqlite.maxBehind})`
           : undefined,
     });
   }
