@@ -7,7 +7,15 @@ import {
   wholeNumber,
 } from "../src/cli/flags.ts";
 
-export const SCENARIOS = ["fanout", "latency", "publish", "replay", "memory", "start"] as const;
+export const SCENARIOS = [
+  "fanout",
+  "latency",
+  "publish",
+  "replay",
+  "memory",
+  "start",
+  "scaleout",
+] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** Everything `bun run bench` can be told, parsed once in bench/main.ts. */

@@ -12,10 +12,19 @@ import { latency } from "./scenarios/latency.ts";
 import { memory } from "./scenarios/memory.ts";
 import { publish } from "./scenarios/publish.ts";
 import { replay } from "./scenarios/replay.ts";
+import { scaleout } from "./scenarios/scaleout.ts";
 import { start } from "./scenarios/start.ts";
 import { FULL, QUICK, TINY } from "./sizes.ts";
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, latency, publish, replay, memory, start };
+const RUNNERS: Record<ScenarioName, Scenario> = {
+  fanout,
+  latency,
+  publish,
+  replay,
+  memory,
+  start,
+  scaleout,
+};
 
 const config = configOrExit(parseBenchConfig(process.argv.slice(2), process.env), "chitchat bench");
 const sizes = { full: FULL, quick: QUICK, tiny: TINY }[config.size];

@@ -20,6 +20,20 @@ export interface Sizes {
   /** Scenario 6: events in the log at start, and starts measured (median taken). */
   startEvents: number;
   starts: number;
+  /**
+   * Scenario 7: three servers on one PostgreSQL vs one on SQLite. Publishes in
+   * flight per publisher worker (one worker per server), how long each runs, and
+   * subscribers per server that must get every message; then cross-server latency
+   * at `rate`/s to `latencySubscribers` on servers B and C for `latencyMs`.
+   */
+  scaleout: {
+    inflight: number[];
+    publishMs: number;
+    subscribersPerServer: number;
+    rate: number;
+    latencySubscribers: number;
+    latencyMs: number;
+  };
   /** Time allowed for every stream to get every message before the run fails. */
   deliveryTimeoutMs: number;
 }
@@ -44,6 +58,14 @@ export const FULL: Sizes = {
   memory: [0, 100, 1000],
   startEvents: 1_000_000,
   starts: 3,
+  scaleout: {
+    inflight: [1, 16],
+    publishMs: 5_000,
+    subscribersPerServer: 2,
+    rate: 300,
+    latencySubscribers: 20,
+    latencyMs: 10_000,
+  },
   deliveryTimeoutMs: 120_000,
 };
 
@@ -63,6 +85,14 @@ export const QUICK: Sizes = {
   memory: [0, 100],
   startEvents: 100_000,
   starts: 1,
+  scaleout: {
+    inflight: [1, 16],
+    publishMs: 2_000,
+    subscribersPerServer: 1,
+    rate: 300,
+    latencySubscribers: 10,
+    latencyMs: 3_000,
+  },
   deliveryTimeoutMs: 60_000,
 };
 
@@ -78,5 +108,13 @@ export const TINY: Sizes = {
   replay: [2_000],
   memory: [0, 3],
   startEvents: 2_000,
+  scaleout: {
+    inflight: [4],
+    publishMs: 300,
+    subscribersPerServer: 1,
+    rate: 100,
+    latencySubscribers: 2,
+    latencyMs: 500,
+  },
   deliveryTimeoutMs: 15_000,
 };

@@ -49,3 +49,43 @@ test("bun run bench --size tiny delivers every event and writes its JSON", async
   for (const figure of json.figures) expect(figure.value).toBeGreaterThan(0);
   // Seven processes on a shared machine: give the run room (its own limits fail it sooner).
 }, 150_000);
+
+test("bun run bench --size tiny --only scaleout runs three servers on one PostgreSQL beside SQLite", async () => {
+  const results = h.dir();
+  const run = h.bun([
+    "bench/main.ts",
+    "--size",
+    "tiny",
+    "--only",
+    "scaleout",
+    "--results",
+    results,
+  ]);
+  const { code } = await exitOf(run, 180_000);
+  expect({ code, failures: run.stdout.lines.filter((l) => l.startsWith("FAILED")) }).toEqual({
+    code: 0,
+    failures: [],
+  });
+  const files = readdirSync(results).filter((f) => f.endsWith(".json"));
+  expect(files).toHaveLength(1);
+  const json = JSON.parse(readFileSync(join(results, files[0] as string), "utf8"));
+  expect(json.failures).toEqual([]);
+  const figures: {
+    scenario: string;
+    figure: string;
+    value: number;
+    baseline?: { value: number };
+  }[] = json.figures;
+  expect(figures.map((f) => `${f.scenario}: ${f.figure}`)).toEqual([
+    "7 scale-out: acked publishes/s",
+    "7 scale-out: server CPU per publish",
+    "7 scale-out: cross-server p50",
+    "7 scale-out: cross-server p99",
+  ]);
+  // Every figure and its same-run SQLite baseline were measured.
+  for (const figure of figures) {
+    expect(figure.value).toBeGreaterThan(0);
+    expect(figure.baseline?.value).toBeGreaterThan(0);
+  }
+  // A throwaway cluster, six server processes and seven workers on a shared machine.
+}, 210_000);
