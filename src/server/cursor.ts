@@ -85,6 +85,8 @@ export class Cursor {
   #lastSeq: number;
   #waitingDrain = false;
   #pumping = false;
+  /** Drains heard so far: a write that spans one does not wait for another. */
+  #drains = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #queue: LogEvent[] = [];
   #queueBytes = 0;
@@ -160,7 +162,8 @@ export class Cursor {
     const wrote = this.#wrote;
     this.#wrote = false;
     if (wrote || this.#mode !== "live" || this.#waitingDrain || this.#queue.length > 0) return;
-    if (!this.#o.sink.heartbeat(top)) this.#waitingDrain = true;
+    const drainsBefore = this.#drains;
+    if (!this.#o.sink.heartbeat(top) && this.#drains === drainsBefore) this.#waitingDrain = true;
   }
 
   /** Ends the stream with an error (shutdown, replaced by a newer stream). */
@@ -196,14 +199,20 @@ export class Cursor {
     const batch = own === -1 ? events : events.slice(0, own + 1);
     this.#lastSeq = (batch[batch.length - 1] as LogEvent).seq;
     this.#wrote = true;
-    const room = this.#o.sink.write(batch, replayed);
+    const drainsBefore = this.#drains;
+    const full = !this.#o.sink.write(batch, replayed);
     if (own !== -1) {
       this.#close();
       this.#o.sink.end();
       return false;
     }
-    if (!room) this.#waitingDrain = true;
-    return room;
+    // A drain heard during the write itself (a stream may flush and say so
+    // before write() returns) would be lost if we waited for it now: go on.
+    if (full && this.#drains === drainsBefore) {
+      this.#waitingDrain = true;
+      return false;
+    }
+    return true;
   }
 
   #pump(): void {
@@ -229,7 +238,9 @@ export class Cursor {
   async #catchUp(): Promise<void> {
     const { log, pageSize, tailSeq } = this.#o;
     while (this.#mode === "catching-up" && !this.#waitingDrain) {
-      const page = await log.readAfterSeq(this.#lastSeq, pageSize);
+      const page = log.readAfterSeqNow
+        ? log.readAfterSeqNow(this.#lastSeq, pageSize)
+        : await log.readAfterSeq(this.#lastSeq, pageSize);
       if (this.#mode !== "catching-up") return;
       // A full stream still takes the whole page; the next one waits for drain.
       if (!this.#deliver(page, true)) return;
@@ -241,6 +252,7 @@ export class Cursor {
 
   #onDrain(): void {
     if (this.#mode === "closed") return;
+    this.#drains += 1;
     this.#waitingDrain = false;
     if (this.#mode === "catching-up") {
       this.#pump();

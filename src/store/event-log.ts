@@ -147,6 +147,12 @@ export interface EventLog {
   top(): Promise<LogTop>;
   /** Up to `limit` events with seq > `afterSeq`, oldest first. */
   readAfterSeq(afterSeq: number, limit: number): Promise<LogEvent[]>;
+  /**
+   * The same read, answered at once, by a backend that reads synchronously
+   * (SQLite): a cursor catching up then writes a page in the same turn as the
+   * drain that asked for it, as grpc-js on Bun needs to keep a stream flowing.
+   */
+  readAfterSeqNow?(afterSeq: number, limit: number): LogEvent[];
   /** The newest `limit` events with logical time < `before`, oldest first. */
   readBefore(before: number, limit: number): Promise<LogEvent[]>;
   /** The seq of the newest event with logical time <= `logicalTime` (0 if none). */

@@ -209,6 +209,7 @@ export function createSqliteLog({
     },
     top: () => Promise.resolve({ ...top }),
     readAfterSeq: later(reads.readAfterSeq),
+    readAfterSeqNow: reads.readAfterSeq,
     readBefore: later(reads.readBefore),
     seqAtOrBefore: later(reads.seqAtOrBefore),
     findByMessageId: later(reads.findByMessageId),
