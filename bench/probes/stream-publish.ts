@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { newMessageId } from "../../src/client/message-id.ts";
 import { createPublishStream } from "../../src/client/publish-stream.ts";
 import { TestClient } from "../../test/support/grpc-client.ts";
 import { scrape } from "../../test/support/http.ts";
@@ -55,7 +56,7 @@ const run = async (n: number) => {
       Array.from({ length: inflight }, async () => {
         while (next < stop) {
           next += 1;
-          await s.send({ content: `m ${next}`, logicalTime: 0, messageId: crypto.randomUUID() });
+          await s.send({ content: `m ${next}`, logicalTime: 0, messageId: newMessageId() });
         }
       }),
     ),

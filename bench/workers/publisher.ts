@@ -1,8 +1,8 @@
 // A worker that publishes: as fast as it can with N calls in flight, or at a
 // fixed rate (open loop: sends are due on a schedule whether or not acks came).
 // Each message starts with its send time, for the subscribers' latency figures.
-import { randomUUID } from "node:crypto";
 import type * as grpc from "@grpc/grpc-js";
+import { newMessageId } from "../../src/client/message-id.ts";
 import { createPublishStream, type PublishStream } from "../../src/client/publish-stream.ts";
 import type { PublishAck__Output } from "../../src/protocol/proto.ts";
 import { nowMs } from "../lib/clock.ts";
@@ -20,7 +20,7 @@ function publishOne(): Promise<PublishAck__Output> {
   sent += 1;
   const content = `${nowMs().toFixed(3)} ${sent}`;
   if (member.stream) {
-    return member.stream.send({ content, logicalTime: 0, messageId: randomUUID() });
+    return member.stream.send({ content, logicalTime: 0, messageId: newMessageId() });
   }
   return new Promise((resolve, reject) => {
     member.client.Publish(
@@ -28,8 +28,8 @@ function publishOne(): Promise<PublishAck__Output> {
         participantId: member.ack.participantId,
         content,
         logicalTime: 0,
-        // As the real client does: every publish carries an id that makes a retry safe.
-        messageId: randomUUID(),
+        // As the real client does: every publish carries a (time-ordered) id that makes a retry safe.
+        messageId: newMessageId(),
       },
       member.metadata,
       (error: grpc.ServiceError | null, ack?: PublishAck__Output) => {

@@ -2,6 +2,7 @@ import { ChatError } from "../protocol/errors.ts";
 import type { LamportClock } from "../protocol/lamport.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import { CallFailure, isRetryableForPublish, toChatError } from "./call-status.ts";
+import { newMessageId } from "./message-id.ts";
 import type { Ack, ChatTransport } from "./transport.ts";
 
 export type { Ack } from "./transport.ts";
@@ -24,14 +25,6 @@ export interface Publisher {
   idle(): Promise<void>;
   /** Fails the message waiting to be retried, and every later one. */
   stop(): void;
-}
-
-/** A random UUID; crypto.randomUUID exists only in secure contexts (not plain http beyond loopback). */
-function newMessageId(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /**

@@ -38,8 +38,10 @@ export const events = pgTable(
   },
   (t) => [
     uniqueIndex("events_logical_time").on(t.logicalTime),
+    // message_id first: clients send time-ordered ids (UUIDv7), so new entries
+    // land at the index's right edge instead of one page per sender per commit.
     uniqueIndex("events_message_id")
-      .on(t.participantId, t.messageId)
+      .on(t.messageId, t.participantId)
       .where(sql`${t.messageId} is not null`),
     check("events_kind", sql`${t.kind} in ('join', 'message', 'leave')`),
   ],
