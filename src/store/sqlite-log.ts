@@ -10,7 +10,7 @@ import type {
   LogEvent,
   LogTop,
 } from "./event-log.ts";
-import { effectiveName } from "./names.ts";
+import { effectiveName, nameKey } from "./names.ts";
 import { createLogReads } from "./reads.ts";
 import { events, participants } from "./schema.ts";
 
@@ -69,18 +69,27 @@ export function createSqliteLog({
     .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
     .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
     .prepare();
-  const selectPresentNames = db
-    .select({ name: participants.name })
-    .from(participants)
-    .where(isNull(participants.leftSeq))
-    .prepare();
   const reads = createLogReads(db);
 
   let top: LogTop = reads.top();
   const listeners = new Set<AppendListener>();
-  // This process is the log's only writer, so who is present is known here
-  // without a read per message; a rolled-back batch undoes its changes.
-  const present = new Set(reads.presentParticipants().map((row) => row.id));
+  // This process is the log's only writer, so who is present, and under which
+  // name, is known here without a read per message or per join (reading every
+  // present name for each JOIN made joining N participants allocate N² rows);
+  // a rolled-back batch undoes its changes.
+  const present = new Map<string, string>(); // participant id → its name's key
+  const takenNames = new Map<string, number>(); // name key → present participants with it
+  const enter = (id: string, key: string) => {
+    present.set(id, key);
+    takenNames.set(key, (takenNames.get(key) ?? 0) + 1);
+  };
+  const exit = (id: string, key: string) => {
+    present.delete(id);
+    const count = takenNames.get(key) ?? 0;
+    if (count > 1) takenNames.set(key, count - 1);
+    else takenNames.delete(key);
+  };
+  for (const row of reads.presentParticipants()) enter(row.id, nameKey(row.name));
 
   const stampAndInsert = sqlite.transaction(
     (
@@ -95,10 +104,7 @@ export function createSqliteLog({
         const id = draft.participantId;
         let name = draft.name;
         if (draft.kind === "join") {
-          name = effectiveName(
-            draft.name,
-            selectPresentNames.all().map((row) => row.name),
-          );
+          name = effectiveName(draft.name, takenNames);
         } else if (!present.has(id)) {
           // A retry of a message stored before its sender left is still that message.
           const first =
@@ -148,12 +154,14 @@ export function createSqliteLog({
             joinedSeq: seq,
             joinedAt: logicalTime,
           });
-          present.add(id);
-          undo.push(() => present.delete(id));
+          const key = nameKey(name);
+          enter(id, key);
+          undo.push(() => exit(id, key));
         } else if (draft.kind === "leave") {
           markLeft.run({ id, leftSeq: seq, leftAt: logicalTime });
-          present.delete(id);
-          undo.push(() => present.add(id));
+          const key = present.get(id) as string;
+          exit(id, key);
+          undo.push(() => enter(id, key));
         }
         stored.push(event);
         results.push({ status: "stored", event });

@@ -519,6 +519,30 @@ describe("names decided by the log", () => {
       ["p5", "BO#2", null],
     ]);
   });
+  test("a batch that rolls back takes no name and frees none", async () => {
+    const log = open();
+    await appendStored(log, [joinDraft("p1", "Bo"), joinDraft("p2", "Cy")]);
+    await expect(
+      log.append([leaveDraft("p1", "Bo"), joinDraft("p3", "Al"), joinDraft("p2", "Cy")]),
+    ).rejects.toThrow("UNIQUE constraint failed: participants.id");
+    // Al was not taken by the failed batch; Bo is still p1's.
+    expect(await log.append([joinDraft("p4", "al"), joinDraft("p5", "bo")])).toEqual([
+      stored(joined(3, 3, "p4", "al")),
+      stored(joined(4, 4, "p5", "bo#2")),
+    ]);
+  });
+
+  test("a log opened again knows whose names are taken", async () => {
+    const first = open();
+    await appendStored(first, [joinDraft("p1", "Bo"), joinDraft("p2", "Cy")]);
+    await appendStored(first, [leaveDraft("p2", "Cy")]);
+    await first.close();
+    const log = open();
+    expect(await log.append([joinDraft("p3", "BO"), joinDraft("p4", "cy")])).toEqual([
+      stored(joined(4, 4, "p3", "BO#2")),
+      stored(joined(5, 5, "p4", "cy")),
+    ]);
+  });
 });
 
 describe("onAppend", () => {
