@@ -19,6 +19,8 @@ export interface PublishRequest {
   /**
    * Optional, chosen by the client (at most 64 characters). A retry with the
    * same id from the same participant returns the first ack and stores nothing new.
+   * Any unique string works; a time-ordered one (UUIDv7, as ChitChat's clients
+   * send) is cheapest for the log's index.
    */
   'messageId'?: (string);
 }
@@ -40,6 +42,8 @@ export interface PublishRequest__Output {
   /**
    * Optional, chosen by the client (at most 64 characters). A retry with the
    * same id from the same participant returns the first ack and stores nothing new.
+   * Any unique string works; a time-ordered one (UUIDv7, as ChitChat's clients
+   * send) is cheapest for the log's index.
    */
   'messageId': (string);
 }
