@@ -74,7 +74,7 @@ export function createSqliteLog({
     .from(participants)
     .where(isNull(participants.leftSeq))
     .prepare();
-  const reads = createLogReads(db);
+  const reads = createLogReads(db, sqlite);
 
   let top: LogTop = reads.top();
   const listeners = new Set<AppendListener>();
