@@ -5,7 +5,8 @@
 // does, so the figures include a cold server. With `--roots a,b` the runs
 // alternate between checkouts (an A/B on the same minutes of the machine).
 // `--warm N` replays N more times on the same server and reports those too.
-// `--window BYTES` sets the subscriber's HTTP/2 flow-control window; `--prof DIR`
+// `--window BYTES[,BYTES]` sets the subscriber's HTTP/2 flow-control window (0:
+// grpc-js's default; several alternate like roots); `--prof DIR`
 // runs the servers under bun --cpu-prof.
 // Run: bun bench/probes/replay.ts [--events 100000] [--runs 6] [--roots DIR,DIR]
 import { copyFileSync, readFileSync } from "node:fs";
@@ -31,6 +32,11 @@ const { values } = parseArgs({
 });
 const total = Number(values.events);
 const roots = (values.roots as string).split(",");
+// 0: grpc-js's default window.
+const windows = (values.window ?? "0").split(",").map(Number);
+const configs = roots.flatMap((root) => windows.map((window) => ({ root, window })));
+const label = (c: { root: string; window: number }) =>
+  windows.length > 1 ? `${c.root} window ${c.window || "default"}` : c.root;
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(" ");
@@ -43,10 +49,15 @@ interface Figure {
 }
 
 /** Subscribes from the start and waits for every event; the server's CPU over that time. */
-async function replayOnce(address: string, pid: number, name: string): Promise<Figure> {
+async function replayOnce(
+  address: string,
+  pid: number,
+  name: string,
+  window: number,
+): Promise<Figure> {
   const client = new (loadChitChat().ChitChat)(address, grpc.credentials.createInsecure(), {
     "grpc.use_local_subchannel_pool": 1,
-    ...(values.window ? { "grpc-node.flow_control_window": Number(values.window) } : {}),
+    ...(window > 0 ? { "grpc-node.flow_control_window": window } : {}),
   });
   try {
     const member = await joinMember(client, name);
@@ -78,11 +89,12 @@ using dir = tempDir("chitchat-replay-probe-");
 const filled = join(dir.path, "filled.db");
 fillLog(filled, total);
 const results = new Map<string, { cold: Figure[]; warm: Figure[] }>(
-  roots.map((r) => [r, { cold: [], warm: [] }]),
+  configs.map((c) => [label(c), { cold: [], warm: [] }]),
 );
 
 for (let run = 0; run < Number(values.runs); run += 1) {
-  const root = roots[run % roots.length] as string;
+  const config = configs[run % configs.length] as { root: string; window: number };
+  const { root, window } = config;
   const db = join(dir.path, `run-${run}.db`);
   copyFileSync(filled, db);
   const server = await spawnListening([
@@ -91,14 +103,14 @@ for (let run = 0; run < Number(values.runs); run += 1) {
     ...["--port", "0", "--admin-port", "0", "--db", db, "--leave-grace-ms", "3600000"],
   ]);
   try {
-    const mine = results.get(root) as { cold: Figure[]; warm: Figure[] };
-    const cold = await replayOnce(server.address, server.pid, "cold");
+    const mine = results.get(label(config)) as { cold: Figure[]; warm: Figure[] };
+    const cold = await replayOnce(server.address, server.pid, "cold", window);
     mine.cold.push(cold);
     for (let w = 0; w < Number(values.warm); w += 1) {
-      mine.warm.push(await replayOnce(server.address, server.pid, `warm${w}`));
+      mine.warm.push(await replayOnce(server.address, server.pid, `warm${w}`, window));
     }
     console.log(
-      `run ${run} ${root}: cold ${cold.ms.toFixed(0)} ms, ${cold.cpuUsPerEvent.toFixed(2)} µs/event (load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`,
+      `run ${run} ${label(config)}: cold ${cold.ms.toFixed(0)} ms, ${cold.cpuUsPerEvent.toFixed(2)} µs/event (load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`,
     );
   } finally {
     await server.stop();
