@@ -1,9 +1,10 @@
 import type * as grpc from "@grpc/grpc-js";
 import { WIRE_KIND } from "../protocol/events.ts";
-import { type Broadcast, loadChitChat } from "../protocol/proto.ts";
+import type { Broadcast } from "../protocol/proto.ts";
 import type { LogEvent } from "../store/event-log.ts";
+import { encodeBatches, encodeBroadcast } from "./broadcast-wire.ts";
 
-/** The proto view of a stored event. */
+/** The proto view of a stored event (what broadcast-wire.ts writes, as an object). */
 export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
   return {
     seq: event.seq,
@@ -19,22 +20,17 @@ export function toBroadcast(event: LogEvent, replayed: boolean): Broadcast {
 
 /**
  * A live event goes to every subscriber as the same Broadcast, so it is encoded
- * once and the bytes shared: grpc-js would otherwise run protobufjs for every
- * stream. Keyed by the event object the log's tail hands every cursor.
+ * once and the bytes shared. Keyed by the event object the log's tail hands
+ * every cursor.
  */
 const liveBytes = new WeakMap<LogEvent, Buffer>();
 
-let serialize: ((value: Broadcast) => Buffer) | undefined;
-
 /** The encoded Broadcast for an event (shared across subscribers when live). */
 export function broadcastBytes(event: LogEvent, replayed: boolean): Buffer {
-  serialize ??= loadChitChat().ChitChat.service.Subscribe.responseSerialize as (
-    value: Broadcast,
-  ) => Buffer;
-  if (replayed) return serialize(toBroadcast(event, true));
+  if (replayed) return encodeBroadcast(event, true);
   let bytes = liveBytes.get(event);
   if (!bytes) {
-    bytes = serialize(toBroadcast(event, false));
+    bytes = encodeBroadcast(event, false);
     liveBytes.set(event, bytes);
   }
   return bytes;
@@ -56,64 +52,17 @@ const liveBatches = new WeakMap<readonly LogEvent[], Buffer[]>();
 
 /**
  * Consecutive events as encoded BroadcastBatch messages: one, or several when
- * they pass MAX_BATCH_BYTES. Live arrays are encoded once and shared.
+ * they pass MAX_BATCH_BYTES. Live arrays are encoded once and shared; a
+ * replayed page goes straight from the stored events into its messages.
  */
 export function batchMessages(events: readonly LogEvent[], replayed: boolean): Buffer[] {
-  if (replayed) return frameBatches(events.map((e) => broadcastBytes(e, true)));
+  if (replayed) return encodeBatches(events, true, MAX_BATCH_BYTES);
   let messages = liveBatches.get(events);
   if (!messages) {
-    messages = frameBatches(events.map((e) => broadcastBytes(e, false)));
+    messages = encodeBatches(events, false, MAX_BATCH_BYTES);
     liveBatches.set(events, messages);
   }
   return messages;
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  for (let v = value; v >= 0x80; v >>>= 7) size += 1;
-  return size;
-}
-
-/** BroadcastBatch field 1, length-delimited: tag (1 << 3) | 2. */
-const EVENTS_TAG = 0x0a;
-
-/**
- * BroadcastBatch is `repeated Broadcast events = 1`, so its bytes are each
- * event's Broadcast bytes behind a tag and a length: no protobufjs needed.
- */
-function frameBatches(encoded: readonly Buffer[]): Buffer[] {
-  const messages: Buffer[] = [];
-  let start = 0;
-  let size = 0;
-  for (let i = 0; i < encoded.length; i += 1) {
-    const length = (encoded[i] as Buffer).length;
-    const framed = 1 + varintSize(length) + length;
-    if (size > 0 && size + framed > MAX_BATCH_BYTES) {
-      messages.push(joinFramed(encoded, start, i, size));
-      start = i;
-      size = 0;
-    }
-    size += framed;
-  }
-  if (size > 0) messages.push(joinFramed(encoded, start, encoded.length, size));
-  return messages;
-}
-
-function joinFramed(encoded: readonly Buffer[], from: number, to: number, size: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let at = 0;
-  for (let i = from; i < to; i += 1) {
-    const bytes = encoded[i] as Buffer;
-    out[at++] = EVENTS_TAG;
-    let v = bytes.length;
-    while (v >= 0x80) {
-      out[at++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    out[at++] = v;
-    at += bytes.copy(out, at);
-  }
-  return out;
 }
 
 /** The streaming methods whose handlers write already-encoded bytes (see above). */

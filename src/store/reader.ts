@@ -38,7 +38,7 @@ export function openLogReader(path: string): LogReader {
         throw new Error(`${path} is not a ChitChat event log (it has no ${table} table)`);
       }
     }
-    const reads = createLogReads(drizzle({ client: sqlite }));
+    const reads = createLogReads(drizzle({ client: sqlite }), sqlite);
     const logId = reads.logId();
     if (logId === undefined) throw new Error(`${path} is not a ChitChat event log (no log id)`);
     return { ...reads, logId, close: () => sqlite.close() };

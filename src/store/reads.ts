@@ -1,4 +1,5 @@
-import { and, asc, desc, eq, gt, isNull, lt, lte, sql } from "drizzle-orm";
+import type { Database } from "better-sqlite3";
+import { and, asc, desc, eq, getTableName, isNull, lt, lte, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { LogEvent, LogTop, ParticipantRow } from "./event-log.ts";
 import { events, logInfo, participants } from "./schema.ts";
@@ -38,17 +39,22 @@ const eventColumns = {
   sentAtMs: events.sentAtMs,
 };
 
-/** Prepares the log's read statements once, over an open (and migrated) database. */
-export function createLogReads(db: BetterSQLite3Database): LogReads {
+/**
+ * Prepares the log's read statements once, over an open (and migrated)
+ * database: `db` is drizzle over `sqlite`.
+ */
+export function createLogReads(db: BetterSQLite3Database, sqlite: Database): LogReads {
   const p = sql.placeholder;
   const selectLogId = db.select({ logId: logInfo.logId }).from(logInfo).prepare();
-  const selectAfter = db
-    .select(eventColumns)
-    .from(events)
-    .where(gt(events.seq, p("afterSeq")))
-    .orderBy(asc(events.seq))
-    .limit(p("limit"))
-    .prepare();
+  // Replay reads every event of the log through this one, so it skips
+  // drizzle's mapping of each row (a fifth of a page's read time): the
+  // columns are aliased to LogEvent's keys and better-sqlite3 builds the rows.
+  const aliased = Object.entries(eventColumns)
+    .map(([key, column]) => `"${column.name}" as "${key}"`)
+    .join(", ");
+  const selectAfter = sqlite.prepare<[number, number], LogEvent>(
+    `select ${aliased} from "${getTableName(events)}" where "${events.seq.name}" > ? order by "${events.seq.name}" limit ?`,
+  );
   const selectBefore = db
     .select(eventColumns)
     .from(events)
@@ -90,7 +96,7 @@ export function createLogReads(db: BetterSQLite3Database): LogReads {
   return {
     logId: () => selectLogId.get()?.logId,
     top: () => selectTop.get() ?? { seq: 0, logicalTime: 0 },
-    readAfterSeq: (afterSeq, limit) => selectAfter.all({ afterSeq, limit }),
+    readAfterSeq: (afterSeq, limit) => selectAfter.all(afterSeq, limit),
     readBefore: (before, limit) => selectBefore.all({ before, limit }).reverse(),
     seqAtOrBefore: (logicalTime) => selectSeqAtOrBefore.get({ logicalTime })?.seq ?? 0,
     findByMessageId: (participantId, messageId) =>

@@ -69,7 +69,7 @@ export function createSqliteLog({
     .set({ leftSeq: sql`${p("leftSeq")}`, leftAt: sql`${p("leftAt")}` })
     .where(and(eq(participants.id, p("id")), isNull(participants.leftSeq)))
     .prepare();
-  const reads = createLogReads(db);
+  const reads = createLogReads(db, sqlite);
 
   let top: LogTop = reads.top();
   const listeners = new Set<AppendListener>();
