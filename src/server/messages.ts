@@ -44,36 +44,42 @@ export function createMessages({ log, committer, rate, burst }: MessagesOptions)
 
   // Nothing is stored for a throttled publish; the caller learns when to try
   // again. A retry of a stored message is not throttled: it stores nothing.
-  const throttle = async (p: Participant, messageId: string): Promise<LogEvent | undefined> => {
+  // Undefined (at once, no promise) when the publish may go ahead.
+  const throttle = (p: Participant, messageId: string): Promise<LogEvent> | undefined => {
     const taken = limiter.take(p.id);
     if (taken.ok) return undefined;
-    const stored = messageId ? await log.findByMessageId(p.id, messageId) : undefined;
-    if (stored) return stored;
-    throw new ChatError(
-      "resource_exhausted",
-      `publish rate limit: ${rate}/s (bursts of ${burst}); try again in ${taken.retryAfterMs} ms`,
-      { retryAfterMs: taken.retryAfterMs },
-    );
+    return (async () => {
+      const stored = messageId ? await log.findByMessageId(p.id, messageId) : undefined;
+      if (stored) return stored;
+      throw new ChatError(
+        "resource_exhausted",
+        `publish rate limit: ${rate}/s (bursts of ${burst}); try again in ${taken.retryAfterMs} ms`,
+        { retryAfterMs: taken.retryAfterMs },
+      );
+    })();
   };
 
-  const submit = async (
+  // The hot path: one promise from the committer, one for its event; nothing
+  // else is awaited unless the rate limit stepped in.
+  const submit = (
     p: Participant,
     content: string,
     logicalTime: number,
     messageId: string,
   ): Promise<LogEvent> => {
-    const stored = await throttle(p, messageId);
-    if (stored) return stored;
+    const throttled = throttle(p, messageId);
+    if (throttled) return throttled;
     // The log answers a repeated message id with the first event (any server's).
-    const result = await committer.submit({
-      kind: "message",
-      participantId: p.id,
-      name: p.name,
-      logicalTime,
-      content,
-      messageId: messageId || null,
-    });
-    return eventOf(result);
+    return committer
+      .submit({
+        kind: "message",
+        participantId: p.id,
+        name: p.name,
+        logicalTime,
+        content,
+        messageId: messageId || null,
+      })
+      .then(eventOf);
   };
 
   return {
@@ -82,10 +88,10 @@ export function createMessages({ log, committer, rate, burst }: MessagesOptions)
       const key = `${p.id}\n${messageId}`;
       const first = inflight.get(key);
       if (first) return first;
-      const promise = submit(p, content, logicalTime, messageId).finally(() =>
-        inflight.delete(key),
-      );
+      const promise = submit(p, content, logicalTime, messageId);
       inflight.set(key, promise);
+      const done = () => inflight.delete(key);
+      promise.then(done, done);
       return promise;
     },
     forget: (participantId) => limiter.forget(participantId),

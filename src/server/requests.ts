@@ -40,15 +40,11 @@ export interface PublishOptions {
  * participant: resolves with the stored event's place once it is committed.
  */
 export function createPublish({ hub, metrics, logger }: PublishOptions) {
-  return async (
+  const done = (
     participant: Participant,
-    request: PublishInput,
-  ): Promise<{ logicalTime: number; seq: number }> => {
-    const arrived = performance.now();
-    const content = requireValue(checkMessage(request.content));
-    const messageId = requireValue(checkMessageId(request.messageId));
-    const logicalTime = checkLogicalTime(request.logicalTime);
-    const event = await hub.publish(participant, content, logicalTime, messageId);
+    arrived: number,
+    event: { logicalTime: number; seq: number },
+  ) => {
     // The hub settles a publish after its commit's fan-out has run.
     metrics.publishFannedOut((performance.now() - arrived) / 1000);
     logger.info("publish", {
@@ -58,5 +54,23 @@ export function createPublish({ hub, metrics, logger }: PublishOptions) {
       seq: event.seq,
     });
     return { logicalTime: event.logicalTime, seq: event.seq };
+  };
+  // Not an async function: one promise hop fewer on every publish. A refused
+  // check is a rejected promise all the same.
+  return (
+    participant: Participant,
+    request: PublishInput,
+  ): Promise<{ logicalTime: number; seq: number }> => {
+    const arrived = performance.now();
+    let stored: Promise<{ logicalTime: number; seq: number }>;
+    try {
+      const content = requireValue(checkMessage(request.content));
+      const messageId = requireValue(checkMessageId(request.messageId));
+      const logicalTime = checkLogicalTime(request.logicalTime);
+      stored = hub.publish(participant, content, logicalTime, messageId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return stored.then((event) => done(participant, arrived, event));
   };
 }
