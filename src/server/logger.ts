@@ -46,6 +46,10 @@ function formatValue(value: string | number | boolean | null): string {
   return BARE.test(value) ? value : JSON.stringify(value);
 }
 
+// Many lines share a millisecond under load: their time is formatted once.
+let isoMs = Number.NaN;
+let iso = "";
+
 export function formatLine(
   time: Date,
   level: LogLevel,
@@ -53,8 +57,14 @@ export function formatLine(
   event: string,
   fields: LogFields = {},
 ): string {
-  let line = `${time.toISOString()} ${level.toUpperCase()} ${component} ${event}`;
-  for (const [key, value] of Object.entries(fields)) {
+  const ms = time.getTime();
+  if (ms !== isoMs) {
+    isoMs = ms;
+    iso = time.toISOString();
+  }
+  let line = `${iso} ${level.toUpperCase()} ${component} ${event}`;
+  for (const key in fields) {
+    const value = fields[key];
     if (value !== undefined) line += ` ${key}=${formatValue(value)}`;
   }
   return line;
