@@ -1,6 +1,6 @@
 import { ChatError } from "../protocol/errors.ts";
 import { MAX_LOGICAL_TIME } from "../protocol/lamport.ts";
-import { checkMessage, checkMessageId } from "../protocol/validation.ts";
+import { checkMessage, checkMessageId, checkName } from "../protocol/validation.ts";
 import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
@@ -20,6 +20,21 @@ export function checkLogicalTime(value: number): number {
 export function requireValue<T>(check: { ok: true; value: T } | { ok: false; reason: string }): T {
   if (!check.ok) throw invalid(check.reason);
   return check.value;
+}
+
+/** Join's checks and its way into the log: what the JoinAck (or the "joined" frame) carries. */
+export async function joinChat(hub: Hub, request: { name: string; logicalTime: number }) {
+  const name = requireValue(checkName(request.name));
+  const logicalTime = checkLogicalTime(request.logicalTime);
+  const { participant, event, token } = await hub.join(name, logicalTime);
+  return {
+    participantId: participant.id,
+    name: participant.name,
+    logicalTime: event.logicalTime,
+    seq: event.seq,
+    sessionToken: token,
+    logId: hub.logId,
+  };
 }
 
 /** A publish as any transport carries it, before its checks. */

@@ -10,7 +10,6 @@ import type {
   PublishAck,
   SubscribeRequest__Output,
 } from "../protocol/proto.ts";
-import { checkName } from "../protocol/validation.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { toBroadcast } from "./broadcast-bytes.ts";
 import type { Cursor, EventSink } from "./cursor.ts";
@@ -18,7 +17,7 @@ import type { Hub, Participant } from "./hub.ts";
 import type { Logger } from "./logger.ts";
 import type { ChatMetrics } from "./metrics.ts";
 import { type PublishStreamHandle, servePublishStream } from "./publish-stream.ts";
-import { checkLogicalTime, createPublish, invalid, requireValue } from "./requests.ts";
+import { checkLogicalTime, createPublish, invalid, joinChat } from "./requests.ts";
 import { bearerToken } from "./sessions.ts";
 import { toServiceError } from "./status.ts";
 import { batchSink, broadcastSink } from "./stream-sinks.ts";
@@ -131,19 +130,7 @@ export function createChatService({ hub, log, logger, metrics }: ChatServiceOpti
   };
 
   const handlers: ChitChatHandlers = {
-    Join: unary(async (request): Promise<JoinAck> => {
-      const name = requireValue(checkName(request.name));
-      const logicalTime = checkLogicalTime(request.logicalTime);
-      const { participant, event, token } = await hub.join(name, logicalTime);
-      return {
-        participantId: participant.id,
-        name: participant.name,
-        logicalTime: event.logicalTime,
-        seq: event.seq,
-        sessionToken: token,
-        logId: hub.logId,
-      };
-    }),
+    Join: unary((request): Promise<JoinAck> => joinChat(hub, request)),
 
     Publish: unary(
       async (request, call): Promise<PublishAck> => {

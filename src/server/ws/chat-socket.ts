@@ -4,12 +4,11 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Server, WebSocketHandler } from "bun";
 import { ChatError } from "../../protocol/errors.ts";
-import { checkName } from "../../protocol/validation.ts";
 import type { ClientFrame, RequestId, ServerFrame, StatusName } from "../../protocol/ws-frames.ts";
 import type { Hub, Participant } from "../hub.ts";
 import type { Logger } from "../logger.ts";
 import type { ChatMetrics } from "../metrics.ts";
-import { checkLogicalTime, createPublish, invalid, requireValue } from "../requests.ts";
+import { checkLogicalTime, createPublish, invalid, joinChat } from "../requests.ts";
 import { GRPC_STATUS } from "../status.ts";
 import { parseClientFrame } from "./parse-frame.ts";
 import { type ChatSocket, type SocketData, socketSink } from "./socket-sink.ts";
@@ -117,21 +116,8 @@ export function createChatSockets({
     const id = frame.id ?? null;
     ensureOpen();
     switch (frame.type) {
-      case "join": {
-        const name = requireValue(checkName(frame.name));
-        const logicalTime = checkLogicalTime(frame.logicalTime);
-        const { participant, event, token } = await hub.join(name, logicalTime);
-        return {
-          type: "joined",
-          id,
-          participantId: participant.id,
-          name: participant.name,
-          logicalTime: event.logicalTime,
-          seq: event.seq,
-          sessionToken: token,
-          logId: hub.logId,
-        };
-      }
+      case "join":
+        return { type: "joined", id, ...(await joinChat(hub, frame)) };
       case "subscribe":
         await subscribe(ws, frame);
         return undefined;

@@ -1,21 +1,11 @@
 import { and, asc, eq, gt, isNull, or, type SQL, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type { Leases, ParticipantRow } from "../event-log.ts";
-import { participants, servers } from "./schema.ts";
+import { participantColumns, participants, servers } from "./schema.ts";
 import { orUnavailable } from "./unavailable.ts";
 
 /** Now by the database's clock, in Unix ms: every server's lease is judged by the same clock. */
 export const DB_NOW_MS = sql<number>`(extract(epoch from clock_timestamp()) * 1000)::bigint`;
-
-const participantColumns = {
-  id: participants.id,
-  name: participants.name,
-  tokenHash: participants.tokenHash,
-  joinedSeq: participants.joinedSeq,
-  joinedAt: participants.joinedAt,
-  leftSeq: participants.leftSeq,
-  leftAt: participants.leftAt,
-};
 
 /** The leases of the servers sharing a PostgreSQL log, as `serverId` keeps and reads them. */
 export function createLeases(db: PostgresJsDatabase, serverId: string, ttlMs: number): Leases {

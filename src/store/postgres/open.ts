@@ -5,7 +5,7 @@ import postgres from "postgres";
 import type { AppendResult, EventDraft, EventLog, LogEvent } from "../event-log.ts";
 import { createLeases } from "./leases.ts";
 import { migrateAndInit } from "./migrate.ts";
-import { events, logTop, participants } from "./schema.ts";
+import { events, logTop, participantColumns, participants } from "./schema.ts";
 import { createLogTail } from "./tail.ts";
 import { isUnreachable, orUnavailable } from "./unavailable.ts";
 
@@ -38,16 +38,6 @@ const eventColumns = {
   name: events.name,
   content: events.content,
   sentAtMs: events.sentAtMs,
-};
-
-const participantColumns = {
-  id: participants.id,
-  name: participants.name,
-  tokenHash: participants.tokenHash,
-  joinedSeq: participants.joinedSeq,
-  joinedAt: participants.joinedAt,
-  leftSeq: participants.leftSeq,
-  leftAt: participants.leftAt,
 };
 
 /** One entry of chitchat_append's answer (migrations/postgres/0003_append_with_leases.sql). */

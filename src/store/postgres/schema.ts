@@ -107,3 +107,14 @@ export const servers = pgTable("servers", {
   startedAtMs: bigint("started_at_ms", { mode: "number" }).notNull(),
   renewedAtMs: bigint("renewed_at_ms", { mode: "number" }).notNull(),
 });
+
+/** The columns of a participant as the log hands it out (ParticipantRow), for selects. */
+export const participantColumns = {
+  id: participants.id,
+  name: participants.name,
+  tokenHash: participants.tokenHash,
+  joinedSeq: participants.joinedSeq,
+  joinedAt: participants.joinedAt,
+  leftSeq: participants.leftSeq,
+  leftAt: participants.leftAt,
+};
