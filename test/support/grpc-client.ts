@@ -1,14 +1,14 @@
 import * as grpc from "@grpc/grpc-js";
-import {
-  type Broadcast__Output,
-  type BroadcastBatch__Output,
-  type ChitChatClient,
-  type HistoryReply__Output,
-  type JoinAck__Output,
-  type LeaveAck__Output,
-  type ListParticipantsReply__Output,
-  loadChitChat,
-  type PublishAck__Output,
+import { ownConnection } from "../../bench/lib/grpc.ts";
+import type {
+  Broadcast__Output,
+  BroadcastBatch__Output,
+  ChitChatClient,
+  HistoryReply__Output,
+  JoinAck__Output,
+  LeaveAck__Output,
+  ListParticipantsReply__Output,
+  PublishAck__Output,
 } from "../../src/protocol/proto.ts";
 import { rejection } from "./rejection.ts";
 import { waitFor } from "./wait.ts";
@@ -56,9 +56,15 @@ function promisify<Req, Res>(
 export class TestClient implements Disposable {
   readonly raw: ChitChatClient;
 
+  /**
+   * Every test client has its own HTTP/2 connection, as every real participant
+   * (a process of its own) has. On one shared connection, Bun 1.4.5's HTTP/2
+   * server holds every stream's DATA behind a stream that is out of flow-control
+   * window (bench/probes/h2-streams.ts; oven-sh/bun#43422), so one paused
+   * subscriber would stall the other test clients, which real clients never see.
+   */
   constructor(address: string) {
-    const Ctor = loadChitChat().ChitChat;
-    this.raw = new Ctor(address, grpc.credentials.createInsecure());
+    this.raw = ownConnection(address);
   }
 
   async join(name: string, logicalTime = 0): Promise<Joined> {
