@@ -35,7 +35,7 @@ function writer(stream: http2.ServerHttp2Stream): () => void {
 
 const writers: (() => void)[] = [];
 const server = http2.createServer();
-server.on("stream", (stream) => {
+server.on("stream", (stream: http2.ServerHttp2Stream) => {
   stream.respond({ ":status": 200 });
   stream.on("error", () => {});
   writers.push(writer(stream));

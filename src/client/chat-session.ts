@@ -65,6 +65,11 @@ export interface SessionOptions {
   publishRetryMs?: number;
   /** How long leave() waits for the server to end our stream after the LEAVE. */
   leaveTimeoutMs?: number;
+  /**
+   * How long participants() waits for the stream to show the chat up to the
+   * list's seq before answering anyway (the stream may be reconnecting).
+   */
+  catchUpTimeoutMs?: number;
   /** Each event, once, in log order. */
   onEvent?: (event: ChatEvent) => void;
   onStatus?: (status: SessionStatus) => void;
@@ -87,7 +92,11 @@ export interface ChatSession {
   publish(content: string): Promise<Ack>;
   /** Waits for pending publishes, leaves, waits briefly for our own LEAVE, and closes. */
   leave(): Promise<Ack>;
-  /** Who is in the chat now, in joining order (ListParticipants). */
+  /**
+   * Who is in the chat now, in joining order (ListParticipants), answered once
+   * onEvent has had every event up to the list's seq: the list never
+   * contradicts the chat shown before it.
+   */
   participants(): Promise<PresentParticipant[]>;
   /**
    * The newest `count` events of the server's log, oldest first (History), once
@@ -112,6 +121,7 @@ export function createSession({
   backoff: backoffOverrides = {},
   publishRetryMs = 30_000,
   leaveTimeoutMs = 2_000,
+  catchUpTimeoutMs = 2_000,
   onEvent = () => {},
   onStatus = () => {},
   random = Math.random,
@@ -132,6 +142,31 @@ export function createSession({
   // A function, so TypeScript does not narrow `state` across awaits.
   const isEnded = () => state === "ended";
 
+  /** Who waits for onEvent to have had every event up to a seq. */
+  let shownWaiters: { seq: number; resolve: () => void }[] = [];
+  function wakeShown(): void {
+    if (shownWaiters.length === 0) return;
+    const shown = cursor.lastSeq;
+    const ready = shownWaiters.filter((w) => w.seq <= shown);
+    if (ready.length === 0) return;
+    shownWaiters = shownWaiters.filter((w) => w.seq > shown);
+    for (const w of ready) w.resolve();
+  }
+  /** Resolves once onEvent has had the events up to `seq`, after `timeoutMs`, or at the end. */
+  function shownUpTo(seq: number, timeoutMs: number): Promise<void> {
+    if (cursor.lastSeq >= seq || isEnded()) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const waiter = { seq, resolve: done };
+      function done(): void {
+        clearTimeout(timer);
+        shownWaiters = shownWaiters.filter((w) => w !== waiter);
+        resolve();
+      }
+      shownWaiters.push(waiter);
+    });
+  }
+
   function closedError(): ChatError {
     return new ChatError("unavailable", "the session is closed");
   }
@@ -144,6 +179,7 @@ export function createSession({
   function finish(end: SessionEnd): void {
     if (state === "ended") return;
     state = "ended";
+    for (const w of shownWaiters) w.resolve();
     subscription?.stop();
     publisher?.stop();
     transport.close();
@@ -174,7 +210,10 @@ export function createSession({
       clock,
       backoff,
       random,
-      onEvent,
+      onEvent: (event) => {
+        onEvent(event);
+        wakeShown();
+      },
       onStatus,
       onEnd: onSubscriptionEnd,
     });
@@ -306,7 +345,11 @@ export function createSession({
     saved,
     publish,
     leave,
-    participants: () => read(transport.listParticipants?.bind(transport)),
+    async participants() {
+      const listed = await read(transport.listParticipants?.bind(transport));
+      await shownUpTo(listed.seq, catchUpTimeoutMs);
+      return listed.participants;
+    },
     async history(count) {
       // What was typed before /history is in it: our pending publishes land first.
       await publisher?.idle();

@@ -185,13 +185,16 @@ export function createGrpcTransport({
           cb,
         ),
       );
-      return reply.participants.map((p) => ({
-        participantId: p.participantId,
-        name: p.name,
-        joinedLogicalTime: p.joinedLogicalTime,
-        joinedSeq: p.joinedSeq,
-        streaming: p.streaming,
-      }));
+      return {
+        participants: reply.participants.map((p) => ({
+          participantId: p.participantId,
+          name: p.name,
+          joinedLogicalTime: p.joinedLogicalTime,
+          joinedSeq: p.joinedSeq,
+          streaming: p.streaming,
+        })),
+        seq: reply.seq,
+      };
     },
 
     async history(request, token) {

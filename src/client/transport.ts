@@ -78,11 +78,14 @@ export interface ChatTransport {
     request: { participantId: string; logicalTime: number },
     sessionToken: string,
   ): Promise<Ack>;
-  /** Who is in the chat now (read only); a transport without it cannot answer /who. */
+  /**
+   * Who is in the chat now (read only), and the log's newest seq when it was
+   * read; a transport without it cannot answer /who.
+   */
   listParticipants?(
     request: { participantId: string },
     sessionToken: string,
-  ): Promise<PresentParticipant[]>;
+  ): Promise<{ participants: PresentParticipant[]; seq: number }>;
   /** The newest `limit` events of the log, oldest first (read only). */
   history?(
     request: { participantId: string; limit: number },

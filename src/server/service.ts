@@ -176,6 +176,7 @@ export function createChatService({ hub, log, logger, metrics }: ChatServiceOpti
 
     ListParticipants: unary(async (request, call): Promise<ListParticipantsReply> => {
       await authenticate(hub, call, request.participantId);
+      const { seq } = await log.top();
       const present = (await hub.participants())
         .filter((p) => p.state === "present")
         .sort((a, b) => a.joinedSeq - b.joinedSeq);
@@ -187,6 +188,7 @@ export function createChatService({ hub, log, logger, metrics }: ChatServiceOpti
           joinedSeq: p.joinedSeq,
           streaming: p.cursor !== undefined,
         })),
+        seq,
       };
     }),
 

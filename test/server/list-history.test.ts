@@ -43,8 +43,10 @@ async function setup(): Promise<Setup> {
 }
 
 describe("ListParticipants", () => {
-  test("lists who is in the chat now, in joining order, with whether each streams", async () => {
-    const { client, alice, bob } = await setup();
+  test("lists who is in the chat now, in joining order, with whether each streams, and the log's top", async () => {
+    const { server, client, alice, bob, carol } = await setup();
+    const newest = wholeLog(server).at(-1);
+    expect(newest).toMatchObject({ kind: "leave", participantId: carol.participantId });
     const expected = {
       participants: [
         {
@@ -62,6 +64,8 @@ describe("ListParticipants", () => {
           streaming: true,
         },
       ],
+      // Carol's LEAVE, the newest event, is reflected: she is not listed.
+      seq: newest?.seq as number,
     };
     expect(await client.listParticipants(alice)).toEqual(expected);
     expect(await client.listParticipants(bob)).toEqual(expected);
