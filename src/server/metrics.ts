@@ -10,6 +10,14 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
+const PROCESS_PREFIX = "chitchat_";
+/** prom-client's default metrics that cost a walk of the heap per scrape under Bun. */
+export const HEAP_SPACE_METRICS = [
+  "nodejs_heap_space_size_total_bytes",
+  "nodejs_heap_space_size_used_bytes",
+  "nodejs_heap_space_size_available_bytes",
+] as const;
+
 /** Readings the gauges take when scraped. */
 export interface MetricsSources {
   subscribers(): number;
@@ -161,7 +169,14 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
   });
   pauses.inc({ reason: "window" }, 0);
   pauses.inc({ reason: "unread" }, 0);
-  if (processMetrics) collectDefaultMetrics({ register: registry, prefix: "chitchat_" });
+  if (processMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: PROCESS_PREFIX });
+    // Under Bun, v8.getHeapSpaceStatistics() walks the whole heap: 20-25 ms of
+    // event loop per scrape with a modest heap, more as it grows, so every
+    // Prometheus scrape stalled the server that long. The heap's total and
+    // used sizes (chitchat_nodejs_heap_size_*) stay; the per-space split goes.
+    for (const name of HEAP_SPACE_METRICS) registry.removeSingleMetric(PROCESS_PREFIX + name);
+  }
 
   return {
     contentType: registry.contentType,

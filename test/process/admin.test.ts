@@ -1,6 +1,8 @@
 // `bun run server` serves the admin API beside gRPC: real process, real HTTP.
+
 import { afterEach, describe, expect, test } from "bun:test";
 import { createServer } from "node:net";
+import { HEAP_SPACE_METRICS } from "../../src/server/metrics.ts";
 import { publishMany } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
 import { getJson } from "../support/http.ts";
@@ -46,6 +48,10 @@ describe("bun run server: the admin API", () => {
     expect(text).toContain('chitchat_events_appended_total{kind="message"} 8');
     // The process metrics come along: RSS is what the memory bench reads too.
     expect(text).toMatch(/^chitchat_process_resident_memory_bytes \d+$/m);
+    expect(text).toMatch(/^chitchat_nodejs_eventloop_lag_p99_seconds [\d.e-]+$/m);
+    expect(text).toMatch(/^chitchat_nodejs_heap_size_used_bytes \d+$/m);
+    // Not the per-space heap split: under Bun it walks the heap on every scrape.
+    for (const name of HEAP_SPACE_METRICS) expect(text).not.toContain(name);
   });
 
   test("the admin token comes from its environment twin", async () => {
