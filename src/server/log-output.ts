@@ -25,13 +25,14 @@ export interface ServerLoggerOptions {
  *
  * Lines are handed on together, not one system call each: a busy commit logs
  * a line per event, and the loop does nothing else meanwhile. They are held
- * for at most FLUSH_MS (or until FLUSH_BYTES are waiting), which at 10k
+ * for at most FLUSH_MS (or until FLUSH_CHARS are waiting: 64K characters, up to
+ * 256 KB of UTF-8, counted without encoding each line), which at 10k
  * publishes/s is one write per ~100 lines instead of one per turn of the loop
  * (docs/PERFORMANCE.md). What is held is written at exit; a SIGKILL loses at
  * most FLUSH_MS of lines (the event log itself is unaffected).
  */
 const FLUSH_MS = 10;
-const FLUSH_BYTES = 64 * 1024;
+const FLUSH_CHARS = 64 * 1024;
 
 const require = createRequire(import.meta.url);
 
@@ -60,7 +61,7 @@ export function createServerLogger({ format, level, logFile }: ServerLoggerOptio
   const destination: LogDestination = {
     write(line) {
       pending += line;
-      if (pending.length >= FLUSH_BYTES) flush();
+      if (pending.length >= FLUSH_CHARS) flush();
       else if (!timer) {
         timer = setTimeout(flush, FLUSH_MS);
         timer.unref?.();
