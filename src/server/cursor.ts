@@ -1,5 +1,6 @@
 import type { ChatError } from "../protocol/errors.ts";
 import type { EventLog, LogEvent, LogTop } from "../store/event-log.ts";
+import { type Logger, silentLogger } from "./logger.ts";
 
 /**
  * Where a cursor delivers events: the gRPC stream, seen without gRPC.
@@ -47,6 +48,8 @@ export interface CursorOptions {
   retryMs?: number;
   /** Shared by every cursor of a hub: how full live queues got, how often one overflowed. */
   stats?: QueueStats;
+  /** Hears (at debug) when the cursor catches up and when it falls behind. */
+  logger?: Logger;
 }
 
 /** What operators (and the memory test) can see of the live queues' bounds at work. */
@@ -92,11 +95,16 @@ export class Cursor {
   #queueBytes = 0;
   /** Whether anything was written since the last heartbeat tick. */
   #wrote = false;
+  #logger: Logger;
+  /** When the current catch-up began, and the seq it began after (for the debug line). */
+  #catchUpFrom = { at: performance.now(), seq: 0 };
 
   constructor(options: CursorOptions) {
     this.#o = options;
     this.participantId = options.participantId;
     this.#lastSeq = options.afterSeq;
+    this.#logger = options.logger ?? silentLogger;
+    this.#catchUpFrom.seq = options.afterSeq;
     options.sink.onDrain(() => this.#onDrain());
   }
 
@@ -138,9 +146,16 @@ export class Cursor {
         this.#queueBytes + bytes > this.#o.maxQueueBytes
       ) {
         // Too far behind: forget the queue and read from the log after drain.
+        this.#logger.debug("fell_behind", {
+          participant: this.participantId,
+          seq: this.#lastSeq,
+          queuedEvents: this.#queue.length,
+          queuedBytes: this.#queueBytes,
+        });
         this.#queue = [];
         this.#queueBytes = 0;
         this.#mode = "catching-up";
+        this.#catchUpFrom = { at: performance.now(), seq: this.#lastSeq };
         if (this.#o.stats) this.#o.stats.fallbacks += 1;
         return;
       }
@@ -246,7 +261,15 @@ export class Cursor {
       if (!this.#deliver(page, true)) return;
       // Nothing async happens between this check and the switch, so every
       // event the tail pushes from now on reaches us through push(): no gap.
-      if (page.length < pageSize && this.#lastSeq >= tailSeq()) this.#mode = "live";
+      if (page.length < pageSize && this.#lastSeq >= tailSeq()) {
+        this.#mode = "live";
+        this.#logger.debug("caught_up", {
+          participant: this.participantId,
+          seq: this.#lastSeq,
+          read: this.#lastSeq - this.#catchUpFrom.seq,
+          ms: Math.round(performance.now() - this.#catchUpFrom.at),
+        });
+      }
     }
   }
 

@@ -80,6 +80,7 @@ export function createFanOut({
         maxQueueBytes,
         pageSize,
         stats,
+        logger,
         tailSeq: () => top.seq,
         onClose: (c) => {
           cursors.delete(c);

@@ -13,6 +13,8 @@ export type LogFields = Record<string, string | number | boolean | null | undefi
 
 /** One line per event, at a level, stamped with the component that logged it. */
 export interface Logger {
+  /** What an operator chasing one client's problem wants, and nobody else (`--log-level debug`). */
+  debug(event: string, fields?: LogFields): void;
   info(event: string, fields?: LogFields): void;
   warn(event: string, fields?: LogFields): void;
   error(event: string, fields?: LogFields): void;
@@ -96,6 +98,7 @@ export function createLogger({
       out.write(`${formatLine(now(), lineLevel, name, event, fields)}\n`);
     };
     return {
+      debug: (event, fields) => emit("debug", event, fields),
       info: (event, fields) => emit("info", event, fields),
       warn: (event, fields) => emit("warn", event, fields),
       error: (event, fields) => emit("error", event, fields),
@@ -120,6 +123,7 @@ function jsonLogger(component: string, level: LogLevel, out: LogDestination): Lo
   const wrap = (name: string): Logger => {
     const logger = root.child({ component: name });
     return {
+      debug: (event, fields) => logger.debug(fields ?? {}, event),
       info: (event, fields) => logger.info(fields ?? {}, event),
       warn: (event, fields) => logger.warn(fields ?? {}, event),
       error: (event, fields) => logger.error(fields ?? {}, event),
@@ -131,6 +135,7 @@ function jsonLogger(component: string, level: LogLevel, out: LogDestination): Lo
 
 /** A logger that drops everything (for tests that do not read logs). */
 export const silentLogger: Logger = {
+  debug() {},
   info() {},
   warn() {},
   error() {},

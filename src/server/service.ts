@@ -160,7 +160,10 @@ export function createChatService({ hub, log, logger, metrics }: ChatServiceOpti
           rejected: (reason) => metrics.publishRejected(reason),
           received: () => metrics.publishReceived("PublishStream"),
           held: (count) => metrics.publishStreamHeld(count),
-          paused: (reason) => metrics.publishStreamPaused(reason),
+          paused: (reason) => {
+            logger.debug("publish_stream_paused", { reason });
+            metrics.publishStreamPaused(reason);
+          },
         },
         () => publishStreams.delete(handle),
       );

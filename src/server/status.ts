@@ -15,11 +15,17 @@ export const GRPC_STATUS: Record<ChatErrorCode, grpc.status> = {
 };
 
 /**
- * Turns any failure into a gRPC status. Expected failures keep their sentence;
- * anything else is a bug: logged once, answered INTERNAL without internals.
+ * Turns any failure into a gRPC status. Expected failures keep their sentence
+ * (and are logged at debug); anything else is a bug: logged once, answered
+ * INTERNAL without internals.
  */
 export function toServiceError(error: unknown, logger: Logger): Partial<grpc.StatusObject> {
   if (error instanceof ChatError) {
+    logger.debug("refused", {
+      code: error.code,
+      reason: error.message,
+      retryAfterMs: error.retryAfterMs,
+    });
     const status: Partial<grpc.StatusObject> = {
       code: GRPC_STATUS[error.code],
       details: error.message,

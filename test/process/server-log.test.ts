@@ -14,7 +14,7 @@ import { waitFor } from "../support/wait.ts";
 const h = new Harness();
 afterEach(() => h.dispose());
 
-const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (INFO|WARN|ERROR) (\w+) (\w+)(.*)$/;
+const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) (DEBUG|INFO|WARN|ERROR) (\w+) (\w+)(.*)$/;
 
 function parse(text: string) {
   return text
@@ -195,6 +195,47 @@ test("--log-level warn leaves out every info line but not the errors", async () 
         : / ERROR server startup_failed /,
     );
   }
+});
+
+test("--log-level debug adds refusals and each stream's catch-up; info has none of them", async () => {
+  const db = h.dbPath();
+  const server = await h.server(db, ["--log-level", "debug"]);
+  const c = h.client(server.address);
+  const bo = await c.join("Bo", 0);
+  await c.publish(bo, "hej");
+  await c.publish(bo, "hej igen");
+  // Refused: too long. The client hears why, and so does the debug log.
+  const refused = await c.publish(bo, "x".repeat(129)).catch((error: Error) => error);
+  expect(refused).toBeInstanceOf(Error);
+  // A stream from the start reads the three events from the log, then goes live.
+  const stream = c.subscribe(bo, { since: 0 });
+  await stream.waitForCount(3);
+  await waitFor(() => server.stdout.text.includes(" caught_up "), { what: "the caught_up line" });
+  server.proc.kill("SIGTERM");
+  expect(await exitOf(server, 10_000)).toMatchObject({ code: 0 });
+
+  const debug = parse(server.stdout.text).filter(
+    (l) => l.event === "refused" || l.event === "caught_up",
+  );
+  expect(debug).toEqual([
+    {
+      component: "grpc",
+      event: "refused",
+      code: "invalid_argument",
+      reason: "message must be at most 128 characters (got 129)",
+    },
+    {
+      component: "hub",
+      event: "caught_up",
+      participant: bo.participantId,
+      seq: "3",
+      read: "3",
+      ms: expect.stringMatching(/^\d+$/),
+    },
+    // The open stream, ended by the SIGTERM.
+    { component: "grpc", event: "refused", code: "unavailable", reason: "server shutting down" },
+  ]);
+  expect(server.stdout.lines.filter((l) => l.includes(" DEBUG ")).length).toBe(debug.length);
 });
 
 test("a bad --log-format or --log-level is refused with a sentence and exit code 2", async () => {
