@@ -23,6 +23,7 @@ export interface ServerConfig {
   adminPort: number;
   adminToken: string | undefined;
   heartbeatMs: number;
+  leaseTtlMs: number;
   maxQueueEvents: number;
   maxQueueBytes: number;
   maxMessageBytes: number;
@@ -103,6 +104,12 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "5000",
     help: "write a heartbeat (the log's top seq) on a live stream that was idle this long, so a client notices a missed event (0 = never)",
   },
+  "lease-ttl-ms": {
+    key: "leaseTtlMs",
+    env: "CHITCHAT_LEASE_TTL_MS",
+    default: "5000",
+    help: "on a shared PostgreSQL log: how long after a server's last lease renewal the others take its participants over (it renews every fifth of this); every server of a log should use the same value; unused with SQLite",
+  },
   "max-queue-events": {
     key: "maxQueueEvents",
     env: "CHITCHAT_MAX_QUEUE_EVENTS",
@@ -166,6 +173,7 @@ const fields = z.object({
   adminPort: wholeNumber("admin-port", { min: 0, max: 65535, range: "must be 0–65535" }),
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
   heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
+  leaseTtlMs: wholeNumber("lease-ttl-ms", { min: 500, max: 3_600_000 }),
   maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
   maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
   // Below 1 KiB not even a full-length message with its ids fits.

@@ -100,7 +100,7 @@ export function createHub({
   publishRate = 0,
   publishBurst = 1,
   maxParticipants = Number.POSITIVE_INFINITY,
-  leaseRenewMs = 1000,
+  leaseRenewMs,
   onDatabase = () => {},
 }: HubOptions): Hub {
   const committer = createGroupCommitter(log);
@@ -122,7 +122,8 @@ export function createHub({
     leases: log.leases,
     presence,
     logger,
-    renewMs: leaseRenewMs,
+    // Five renewals per lease: one late or lost renewal does not give it up.
+    renewMs: leaseRenewMs ?? Math.max(100, Math.floor((log.leases?.ttlMs ?? 5000) / 5)),
     onReachable: (reachable) => {
       if (reachable === databaseReachable) return;
       databaseReachable = reachable;

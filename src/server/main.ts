@@ -51,6 +51,7 @@ try {
   log = postgresDb
     ? await (await import("../store/postgres/open.ts")).openPostgresLog({
         url: config.db,
+        leaseTtlMs: config.leaseTtlMs,
         onTailError: (error) => logger.warn("log_tail_failed", { error: String(error) }),
       })
     : openEventLog({ path: config.db, synchronous: config.synchronous });
@@ -142,6 +143,7 @@ logger.info("listening", {
   seq: top.seq,
   lt: top.logicalTime,
   synchronous: config.synchronous,
+  ...(postgresDb ? { leaseTtlMs: config.leaseTtlMs } : {}),
   ...tuning,
   tls: tls !== undefined,
 });

@@ -1,9 +1,9 @@
 // One of three real server processes on one PostgreSQL log killed with SIGKILL:
 // the sessions that list several servers move to another and lose, repeat and
 // miss nothing; the participants that were only on the killed server are
-// announced as left exactly once, by one survivor, after the lease (5 s, the
-// store's default: the server has no flag for it) and the leave grace; and one
-// that comes back on another server within the grace is not announced at all.
+// announced as left exactly once, by one survivor, after the lease
+// (--lease-ttl-ms) and the leave grace; and one that comes back on another
+// server within the grace is not announced at all.
 import { afterEach, expect, test } from "bun:test";
 import type { Broadcast__Output } from "../../src/protocol/proto.ts";
 import type { Joined } from "../support/grpc-client.ts";
@@ -141,7 +141,12 @@ test("SIGKILL of one of three servers under publish load: its sessions fail over
 test("participants only on a killed server are announced as left once; one back within the grace is not", async () => {
   const url = await (await sharedPostgres()).createDatabase();
   const GRACE_MS = 6000;
-  const servers = await startServers(h, url, 3, ["--leave-grace-ms", String(GRACE_MS)]);
+  const TTL_MS = 2000;
+  const servers = await startServers(h, url, 3, [
+    ...["--leave-grace-ms", String(GRACE_MS)],
+    ...["--lease-ttl-ms", String(TTL_MS)],
+  ]);
+  for (const s of servers) expect(s.stdout.text).toContain(` leaseTtlMs=${TTL_MS} `);
   const [killed, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
   const onKilled = h.client(killed.address);
   // Only on the killed server, no failover list: they never come back.
@@ -170,12 +175,19 @@ test("participants only on a killed server are announced as left once; one back 
       ) === 4,
     { timeoutMs: 30_000, what: "the killed server to hold all four streams" },
   );
+  const killedAt = performance.now();
   killed.proc.kill("SIGKILL");
   await exitOf(killed);
   for (const stream of streams) await stream.waitForEnd(30_000);
 
   // Both survivors take Back over as an orphan (its grace starts on each);
   // within that grace it subscribes again, on B.
+  await waitFor(() => [b, c].some((s) => logCount(s, "orphan", back.participantId) === 1), {
+    timeoutMs: 60_000,
+    what: "a survivor to take Back over",
+  });
+  // Not before the lease ran out: its last renewal was at most a fifth of it before the kill.
+  expect(performance.now() - killedAt).toBeGreaterThanOrEqual(0.8 * TTL_MS);
   await waitFor(() => [b, c].every((s) => logCount(s, "orphan", back.participantId) === 1), {
     timeoutMs: 60_000,
     what: "both survivors to take over the killed server's participants",
@@ -229,7 +241,7 @@ test("participants only on a killed server are announced as left once; one back 
     0,
   );
   console.log(
-    `multi-server vanish: lease ttl 5000 ms, grace ${GRACE_MS} ms; LEAVEs per vanished participant ` +
+    `multi-server vanish: lease ttl ${TTL_MS} ms, grace ${GRACE_MS} ms; LEAVEs per vanished participant ` +
       `${perVanished.join(",")} (taken over by ${orphanedBy.join(",")} survivors, ${refused} second ` +
       `announcements refused); came back within the grace: ${counts.get(back.participantId) ?? 0} LEAVEs`,
   );

@@ -194,6 +194,7 @@ describe("command line", () => {
       ["--admin-port", "CHITCHAT_ADMIN_PORT", "8080"],
       ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],
       ["--heartbeat-ms", "CHITCHAT_HEARTBEAT_MS", "5000"],
+      ["--lease-ttl-ms", "CHITCHAT_LEASE_TTL_MS", "5000"],
       ["--max-queue-events", "CHITCHAT_MAX_QUEUE_EVENTS", "1024"],
       ["--max-queue-bytes", "CHITCHAT_MAX_QUEUE_BYTES", "1048576"],
       ["--max-message-bytes", "CHITCHAT_MAX_MESSAGE_BYTES", "65536"],
@@ -244,11 +245,15 @@ describe("command line", () => {
         ["--port must be 0–65535", "--admin-port must be a number"],
       ],
       [
-        ["--max-message-bytes", "100", "--publish-burst", "0", "--max-participants=0"],
+        [
+          ...["--max-message-bytes", "100", "--publish-burst", "0", "--max-participants=0"],
+          ...["--lease-ttl-ms", "100"],
+        ],
         [
           "--max-message-bytes must be at least 1024",
           "--publish-burst must be at least 1",
           "--max-participants must be at least 1",
+          "--lease-ttl-ms must be at least 500",
         ],
       ],
       [["--nope"], ["Unknown option '--nope'"]],
