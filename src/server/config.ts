@@ -24,6 +24,8 @@ export interface ServerConfig {
   adminToken: string | undefined;
   heartbeatMs: number;
   leaseTtlMs: number;
+  keepaliveMs: number;
+  keepaliveTimeoutMs: number;
   maxQueueEvents: number;
   maxQueueBytes: number;
   maxMessageBytes: number;
@@ -110,6 +112,18 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "5000",
     help: "on a shared PostgreSQL log: how long after a server's last lease renewal the others take its participants over (it renews every fifth of this); every server of a log should use the same value; unused with SQLite",
   },
+  "keepalive-ms": {
+    key: "keepaliveMs",
+    env: "CHITCHAT_KEEPALIVE_MS",
+    default: "5000",
+    help: "ping every client connection this often (HTTP/2 PING); one that does not answer within --keepalive-timeout-ms is dropped, so a vanished peer's participants enter the leave grace (0 = never)",
+  },
+  "keepalive-timeout-ms": {
+    key: "keepaliveTimeoutMs",
+    env: "CHITCHAT_KEEPALIVE_TIMEOUT_MS",
+    default: "10000",
+    help: "how long a keepalive ping may go unanswered before its connection is dropped",
+  },
   "max-queue-events": {
     key: "maxQueueEvents",
     env: "CHITCHAT_MAX_QUEUE_EVENTS",
@@ -174,6 +188,8 @@ const fields = z.object({
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
   heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
   leaseTtlMs: wholeNumber("lease-ttl-ms", { min: 500, max: 3_600_000 }),
+  keepaliveMs: wholeNumber("keepalive-ms", { min: 0, max: 2 ** 31 - 1 }),
+  keepaliveTimeoutMs: wholeNumber("keepalive-timeout-ms", { min: 100, max: 2 ** 31 - 1 }),
   maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),
   maxQueueBytes: wholeNumber("max-queue-bytes", { min: 1, max: Number.MAX_SAFE_INTEGER }),
   // Below 1 KiB not even a full-length message with its ids fits.
@@ -200,6 +216,8 @@ export type ConfigResult = FlagConfigResult<ServerConfig>;
 const TUNING_KEYS = [
   "leaveGraceMs",
   "heartbeatMs",
+  "keepaliveMs",
+  "keepaliveTimeoutMs",
   "maxQueueEvents",
   "maxQueueBytes",
   "maxMessageBytes",

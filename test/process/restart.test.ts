@@ -195,6 +195,8 @@ describe("command line", () => {
       ["--admin-token", "CHITCHAT_ADMIN_TOKEN", undefined],
       ["--heartbeat-ms", "CHITCHAT_HEARTBEAT_MS", "5000"],
       ["--lease-ttl-ms", "CHITCHAT_LEASE_TTL_MS", "5000"],
+      ["--keepalive-ms", "CHITCHAT_KEEPALIVE_MS", "5000"],
+      ["--keepalive-timeout-ms", "CHITCHAT_KEEPALIVE_TIMEOUT_MS", "10000"],
       ["--max-queue-events", "CHITCHAT_MAX_QUEUE_EVENTS", "1024"],
       ["--max-queue-bytes", "CHITCHAT_MAX_QUEUE_BYTES", "1048576"],
       ["--max-message-bytes", "CHITCHAT_MAX_MESSAGE_BYTES", "65536"],
@@ -247,13 +249,14 @@ describe("command line", () => {
       [
         [
           ...["--max-message-bytes", "100", "--publish-burst", "0", "--max-participants=0"],
-          ...["--lease-ttl-ms", "100"],
+          ...["--lease-ttl-ms", "100", "--keepalive-timeout-ms", "10"],
         ],
         [
           "--max-message-bytes must be at least 1024",
           "--publish-burst must be at least 1",
           "--max-participants must be at least 1",
           "--lease-ttl-ms must be at least 500",
+          "--keepalive-timeout-ms must be at least 100",
         ],
       ],
       [["--nope"], ["Unknown option '--nope'"]],

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   admin?: { token?: string; port?: number };
   /** See ChatServerOptions (off, and the hub's defaults, unless given). */
   heartbeatMs?: number;
+  keepaliveMs?: number;
+  keepaliveTimeoutMs?: number;
   maxQueueEvents?: number;
   maxQueueBytes?: number;
   /** Limits; by default only the message size is limited (as ChatServerOptions defaults). */

@@ -28,6 +28,12 @@ export interface TcpProxy extends AsyncDisposable {
    * still arrive; answers never do). Connections stay open.
    */
   blackhole(on: boolean): void;
+  /**
+   * While on, nothing is forwarded either way, and connections stay open: to
+   * the server the client has vanished without a word (a peer whose machine
+   * lost power, a network that went away).
+   */
+  freeze(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,7 @@ export async function startTcpProxy({
 }: TcpProxyOptions): Promise<TcpProxy> {
   let to = split(target);
   let dropping = false;
+  let frozen = false;
   let accepted = 0;
   const pairs = new Set<[Socket, Socket]>();
 
@@ -60,9 +67,11 @@ export async function startTcpProxy({
       client.destroy();
       upstream.destroy();
     };
-    client.on("data", (chunk: Buffer) => upstream.write(chunk));
+    client.on("data", (chunk: Buffer) => {
+      if (!frozen) upstream.write(chunk);
+    });
     upstream.on("data", (chunk: Buffer) => {
-      if (dropping) return;
+      if (dropping || frozen) return;
       const out = filter ? filter(chunk) : chunk;
       if (out.length > 0) client.write(out);
     });
@@ -102,6 +111,9 @@ export async function startTcpProxy({
     cut,
     blackhole(on) {
       dropping = on;
+    },
+    freeze(on) {
+      frozen = on;
     },
     close,
     [Symbol.asyncDispose]: close,
