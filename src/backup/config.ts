@@ -5,6 +5,7 @@ import {
   helpText,
   parseConfig,
 } from "../cli/flags.ts";
+import { isPostgresUrl } from "../store/postgres/url.ts";
 
 /** Everything `bun run backup` can be told, parsed once and passed down. */
 export interface BackupConfig {
@@ -34,7 +35,14 @@ export const BACKUP_FLAGS: FlagTable<keyof BackupFlags> = {
 };
 
 const schema = z.object({
-  db: z.string().min(1, "--db must not be empty"),
+  db: z
+    .string()
+    .min(1, "--db must not be empty")
+    // The URL may carry a password: the sentence does not repeat it.
+    .refine((db) => !isPostgresUrl(db), {
+      message:
+        "--db is a PostgreSQL URL: this copies a SQLite log; back a shared log up with PostgreSQL's own tools (pg_dump --format=custom, or a base backup)",
+    }),
   out: z.string().min(1, "--out must not be empty").optional(),
 });
 

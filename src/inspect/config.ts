@@ -24,7 +24,7 @@ export const INSPECT_FLAGS: FlagTable<keyof InspectConfig> = {
     key: "db",
     env: "CHITCHAT_DB",
     default: "data/chitchat.db",
-    help: "the SQLite event log to read (opened read-only; safe while the server runs)",
+    help: "the event log to read: a SQLite file, or a postgres:// URL of a log servers share (read-only either way; safe while servers run)",
   },
   since: {
     key: "since",

@@ -1,5 +1,7 @@
 // `bun run inspect`: prints the event log read-only, with no server.
 import { configOrExit } from "../cli/flags.ts";
+import type { LogEvent, LogTop } from "../store/event-log.ts";
+import { isPostgresUrl } from "../store/postgres/url.ts";
 import { openLogReader } from "../store/reader.ts";
 import { parseInspectConfig } from "./config.ts";
 import { inspectJson, inspectLine } from "./format.ts";
@@ -13,15 +15,25 @@ const config = configOrExit(
   "chitchat inspect",
 );
 
-let reader: ReturnType<typeof openLogReader>;
+/** What inspect reads: a SQLite file (synchronously underneath) or a PostgreSQL database. */
+interface Reader {
+  top(): LogTop | Promise<LogTop>;
+  seqAtOrBefore(logicalTime: number): number | Promise<number>;
+  readAfterSeq(afterSeq: number, limit: number): LogEvent[] | Promise<LogEvent[]>;
+  close(): void | Promise<void>;
+}
+
+let reader: Reader;
 try {
-  reader = openLogReader(config.db);
+  reader = isPostgresUrl(config.db)
+    ? await (await import("../store/postgres/reader.ts")).openPostgresReader(config.db)
+    : openLogReader(config.db);
 } catch (error) {
   console.error(`chitchat inspect: ${(error as Error).message}`);
   process.exit(1);
 }
 
-const top = reader.top();
+const top = await reader.top();
 if (config.since > top.logicalTime && !config.follow) {
   console.error(
     `chitchat inspect: --since ${config.since} is ahead of the log (its newest logical time is ${top.logicalTime})`,
@@ -37,12 +49,12 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
 
 const format = config.json ? inspectJson : inspectLine;
 let left = config.limit ?? Number.POSITIVE_INFINITY;
-let lastSeq = config.since === 0 ? 0 : reader.seqAtOrBefore(config.since);
+let lastSeq = config.since === 0 ? 0 : await reader.seqAtOrBefore(config.since);
 
 /** Prints what the log holds after lastSeq; false once the limit is reached. */
 async function printAvailable(): Promise<boolean> {
   for (;;) {
-    const page = reader.readAfterSeq(lastSeq, Math.min(PAGE, left));
+    const page = await reader.readAfterSeq(lastSeq, Math.min(PAGE, left));
     if (page.length === 0) return true;
     const text = `${page.map(format).join("\n")}\n`;
     if (!process.stdout.write(text)) {
@@ -56,8 +68,8 @@ async function printAvailable(): Promise<boolean> {
 
 let more = await printAvailable();
 if (config.follow) {
-  const stop = () => {
-    reader.close();
+  const stop = async () => {
+    await reader.close();
     process.exit(0);
   };
   process.on("SIGINT", stop);
@@ -67,4 +79,4 @@ if (config.follow) {
     more = await printAvailable();
   }
 }
-reader.close();
+await reader.close();

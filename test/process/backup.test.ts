@@ -165,6 +165,13 @@ describe("bun run backup", () => {
     const bad = await backup(["--nope"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toEndWith("\nRun with --help to see the options.\n");
+    // A shared PostgreSQL log is PostgreSQL's to back up; the password is not repeated.
+    const pg = await backup(["--db", "postgres://chat:s3cret@db.example:5432/chat"]);
+    expect(pg.code).toBe(2);
+    expect(pg.stderr).toStartWith(
+      "chitchat backup: --db is a PostgreSQL URL: this copies a SQLite log; back a shared log up with PostgreSQL's own tools",
+    );
+    expect(pg.stderr).not.toContain("s3cret");
     const help = await backup(["--help"]);
     expect(help.code).toBe(0);
     for (const word of [

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, gt, isNull, lt, lte } from "drizzle-orm";
+import { asc, eq, isNull } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import type { AppendResult, EventDraft, EventLog, LogEvent } from "../event-log.ts";
 import { createLeases } from "./leases.ts";
 import { migrateAndInit } from "./migrate.ts";
-import { events, logTop, participantColumns, participants } from "./schema.ts";
+import { createPostgresReads } from "./reads.ts";
+import { participantColumns, participants } from "./schema.ts";
 import { createLogTail } from "./tail.ts";
 import { isUnreachable, orUnavailable } from "./unavailable.ts";
 
@@ -29,16 +30,6 @@ export interface OpenPostgresLogOptions {
   /** Hears the tail failing to read (the database away); it retries by itself. */
   onTailError?: (error: unknown) => void;
 }
-
-const eventColumns = {
-  seq: events.seq,
-  logicalTime: events.logicalTime,
-  kind: events.kind,
-  participantId: events.participantId,
-  name: events.name,
-  content: events.content,
-  sentAtMs: events.sentAtMs,
-};
 
 /** One entry of chitchat_append's answer (migrations/postgres/0003_append_with_leases.sql). */
 type StampedRow =
@@ -86,19 +77,9 @@ export async function openPostgresLog({
   const client = postgres(url, { ...connection, max: poolSize });
   const db = drizzle({ client });
 
-  const readAfterSeq = (afterSeq: number, limit: number): Promise<LogEvent[]> =>
-    db
-      .select(eventColumns)
-      .from(events)
-      .where(gt(events.seq, afterSeq))
-      .orderBy(asc(events.seq))
-      .limit(limit);
-  const readTop = async () => {
-    const [top] = await db
-      .select({ seq: logTop.seq, logicalTime: logTop.logicalTime })
-      .from(logTop);
-    return top ?? { seq: 0, logicalTime: 0 };
-  };
+  const reads = createPostgresReads(db);
+  const { readAfterSeq } = reads;
+  const readTop = reads.top;
 
   const leases = createLeases(db, randomUUID(), leaseTtlMs);
 
@@ -183,35 +164,10 @@ export async function openPostgresLog({
     onAppend: (listener) => tail.add(listener),
     top: () => orUnavailable(readTop),
     readAfterSeq: (afterSeq, limit) => orUnavailable(() => readAfterSeq(afterSeq, limit)),
-    readBefore: (before, limit) =>
-      orUnavailable(async () =>
-        (
-          await db
-            .select(eventColumns)
-            .from(events)
-            .where(lt(events.logicalTime, before))
-            .orderBy(desc(events.logicalTime))
-            .limit(limit)
-        ).reverse(),
-      ),
-    seqAtOrBefore: (logicalTime) =>
-      orUnavailable(async () => {
-        const [row] = await db
-          .select({ seq: events.seq })
-          .from(events)
-          .where(lte(events.logicalTime, logicalTime))
-          .orderBy(desc(events.logicalTime))
-          .limit(1);
-        return row?.seq ?? 0;
-      }),
+    readBefore: (before, limit) => orUnavailable(() => reads.readBefore(before, limit)),
+    seqAtOrBefore: (logicalTime) => orUnavailable(() => reads.seqAtOrBefore(logicalTime)),
     findByMessageId: (participantId, messageId) =>
-      orUnavailable(async () => {
-        const [row] = await db
-          .select(eventColumns)
-          .from(events)
-          .where(and(eq(events.participantId, participantId), eq(events.messageId, messageId)));
-        return row;
-      }),
+      orUnavailable(() => reads.findByMessageId(participantId, messageId)),
     findParticipant: (id) =>
       orUnavailable(async () => {
         const [row] = await db
