@@ -12,3 +12,9 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(bare) === 6) return bare === "::1" || /^::ffff:127\./.test(bare);
   return false;
 }
+
+/** True for a bind to every interface (0.0.0.0, ::): an address nobody can dial. */
+export function isWildcardHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return bare === "0.0.0.0" || (isIP(bare) === 6 && /^[0:]+$/.test(bare));
+}

@@ -24,6 +24,9 @@ export interface ServerConfig {
   adminToken: string | undefined;
   heartbeatMs: number;
   leaseTtlMs: number;
+  /** What this server's lease tells the others (and /servers); the bound addresses by default. */
+  advertiseAddress: string | undefined;
+  advertiseAdminUrl: string | undefined;
   keepaliveMs: number;
   keepaliveTimeoutMs: number;
   maxQueueEvents: number;
@@ -112,6 +115,20 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     default: "5000",
     help: "on a shared PostgreSQL log: how long after a server's last lease renewal the others take its participants over (it renews every fifth of this); every server of a log should use the same value; unused with SQLite",
   },
+  "advertise-address": {
+    key: "advertiseAddress",
+    env: "CHITCHAT_ADVERTISE_ADDRESS",
+    default: undefined,
+    shownDefault: "the bound address",
+    help: "on a shared PostgreSQL log: the host:port the other servers and /servers show for this server's gRPC; set it when --host is 0.0.0.0 or behind NAT",
+  },
+  "advertise-admin-url": {
+    key: "advertiseAdminUrl",
+    env: "CHITCHAT_ADVERTISE_ADMIN_URL",
+    default: undefined,
+    shownDefault: "the bound admin URL",
+    help: "the same for the admin API: an http(s) URL",
+  },
   "keepalive-ms": {
     key: "keepaliveMs",
     env: "CHITCHAT_KEEPALIVE_MS",
@@ -188,6 +205,25 @@ const fields = z.object({
   adminToken: z.string().min(1, "--admin-token must not be empty").optional(),
   heartbeatMs: wholeNumber("heartbeat-ms", { min: 0, max: 2 ** 31 - 1 }),
   leaseTtlMs: wholeNumber("lease-ttl-ms", { min: 500, max: 3_600_000 }),
+  advertiseAddress: z
+    .string()
+    .refine(
+      (a) => {
+        const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:/[\]]+):(\d{1,5})$/.exec(a);
+        return m !== null && Number(m[2]) >= 1 && Number(m[2]) <= 65535;
+      },
+      {
+        message:
+          "--advertise-address must be host:port with a port 1–65535 (like chat-a.example.com:50051)",
+      },
+    )
+    .optional(),
+  advertiseAdminUrl: z
+    .url({
+      protocol: /^https?$/,
+      error: "--advertise-admin-url must be an http:// or https:// URL",
+    })
+    .optional(),
   keepaliveMs: wholeNumber("keepalive-ms", { min: 0, max: 2 ** 31 - 1 }),
   keepaliveTimeoutMs: wholeNumber("keepalive-timeout-ms", { min: 100, max: 2 ** 31 - 1 }),
   maxQueueEvents: wholeNumber("max-queue-events", { min: 1, max: 2 ** 31 - 1 }),

@@ -1,6 +1,7 @@
 // `bun run server`: the only place that reads argv/env, binds, and exits.
 
 import { configOrExit } from "../cli/flags.ts";
+import { isWildcardHost } from "../cli/hosts.ts";
 import type { EventLog } from "../store/event-log.ts";
 import { openEventLog } from "../store/open.ts";
 import { isPostgresUrl, redactUrl } from "../store/postgres/url.ts";
@@ -99,7 +100,10 @@ try {
     // The same certificate as gRPC: the admin API is HTTPS whenever gRPC is TLS.
     tls: tls && { cert: tls.cert.toString(), key: tls.key.toString() },
   });
-  address = await server.listen(config.host, config.port, { adminUrl: admin.url });
+  address = await server.listen(config.host, config.port, {
+    adminUrl: config.advertiseAdminUrl ?? admin.url,
+    ...(config.advertiseAddress ? { address: config.advertiseAddress } : {}),
+  });
 } catch (error) {
   await admin?.stop();
   history.close();
@@ -143,7 +147,20 @@ logger.info("listening", {
   seq: top.seq,
   lt: top.logicalTime,
   synchronous: config.synchronous,
-  ...(postgresDb ? { leaseTtlMs: config.leaseTtlMs } : {}),
+  ...(postgresDb
+    ? {
+        leaseTtlMs: config.leaseTtlMs,
+        advertise: config.advertiseAddress ?? address,
+        advertiseAdmin: config.advertiseAdminUrl ?? admin.url,
+      }
+    : {}),
   ...tuning,
   tls: tls !== undefined,
 });
+// A wildcard bind is fine for clients, but other machines cannot dial 0.0.0.0.
+if (postgresDb && !config.advertiseAddress && isWildcardHost(config.host)) {
+  logger.warn("advertised_wildcard", {
+    address,
+    hint: "the other servers and /servers show an address nobody can dial: set --advertise-address",
+  });
+}

@@ -5,7 +5,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { PublishAck__Output } from "../../src/protocol/proto.ts";
 import { bearer, grpcError } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
-import { scrape } from "../support/http.ts";
+import { getJson, scrape } from "../support/http.ts";
 import { sharedPostgres } from "../support/postgres.ts";
 import { logLine, whenListening } from "../support/server-process.ts";
 
@@ -83,5 +83,40 @@ describe("two servers on one PostgreSQL log", () => {
       const forged = client.publish(alice, "forged", { metadata: bearer("not-a-token") });
       expect(await grpcError(forged)).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
     }
+  });
+});
+
+test("--advertise-address and --advertise-admin-url are what the other servers and /servers show", async () => {
+  const url = await (await sharedPostgres()).createDatabase();
+  const a = await h.server(url, [
+    ...GRACE,
+    ...["--advertise-address", "chat-a.example.com:50051"],
+    ...["--advertise-admin-url", "https://chat-a.example.com/admin"],
+  ]);
+  const b = await h.server(url, GRACE);
+  const listed = async (server: typeof a) =>
+    (
+      await getJson<{ servers: { address: string; adminUrl: string | null; self: boolean }[] }>(
+        server.adminUrl,
+        "/servers",
+      )
+    ).body.servers
+      .map(({ address, adminUrl, self }) => ({ address, adminUrl, self }))
+      .sort((x, y) => x.address.localeCompare(y.address));
+  const expected = (fromA: boolean) =>
+    [
+      { address: b.address, adminUrl: b.adminUrl, self: !fromA },
+      {
+        address: "chat-a.example.com:50051",
+        adminUrl: "https://chat-a.example.com/admin",
+        self: fromA,
+      },
+    ].sort((x, y) => x.address.localeCompare(y.address));
+  expect(await listed(b)).toEqual(expected(false));
+  expect(await listed(a)).toEqual(expected(true));
+  expect(logLine(a.stdout.text, "listening")).toMatchObject({
+    address: a.address,
+    advertise: "chat-a.example.com:50051",
+    advertiseAdmin: "https://chat-a.example.com/admin",
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
 import { booleanFlag, helpText, readFlags, wholeNumber } from "../../src/cli/flags.ts";
+import { isWildcardHost } from "../../src/cli/hosts.ts";
 
 const TABLE = {
   port: { key: "port", env: "X_PORT", default: "80", help: "the port" },
@@ -94,4 +95,13 @@ describe("wholeNumber", () => {
     expect(message(grace, "11")).toBe("--grace is too large");
     expect(message(wholeNumber("n", { min: 0, max: 1 }), "-2")).toBe("--n must not be negative");
   });
+});
+
+test("a wildcard bind is told apart from addresses others can dial", () => {
+  for (const host of ["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"]) {
+    expect(isWildcardHost(host)).toBe(true);
+  }
+  for (const host of ["127.0.0.1", "::1", "[::1]", "10.0.0.5", "chat.example.com", "localhost"]) {
+    expect(isWildcardHost(host)).toBe(false);
+  }
 });
