@@ -12,7 +12,8 @@ afterEach(() => h.dispose());
 
 test("an unanswered keepalive ping drops a silent connection; its participant is announced as left", async () => {
   const server = await h.server(h.dbPath(), [
-    ...["--keepalive-ms", "200", "--keepalive-timeout-ms", "500"],
+    // Generous against a busy test process answering late: ~2.5 s to notice.
+    ...["--keepalive-ms", "500", "--keepalive-timeout-ms", "2000"],
     // Nothing else writes to the silent stream: no heartbeat can fail first.
     ...["--heartbeat-ms", "0", "--leave-grace-ms", "300"],
   ]);

@@ -141,7 +141,7 @@ test("SIGKILL of one of three servers under publish load: its sessions fail over
 test("participants only on a killed server are announced as left once; one back within the grace is not", async () => {
   const url = await (await sharedPostgres()).createDatabase();
   const GRACE_MS = 6000;
-  const TTL_MS = 2000;
+  const TTL_MS = 3000;
   const servers = await startServers(h, url, 3, [
     ...["--leave-grace-ms", String(GRACE_MS)],
     ...["--lease-ttl-ms", String(TTL_MS)],
