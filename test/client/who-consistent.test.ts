@@ -59,23 +59,30 @@ function screen() {
   };
 }
 
+/**
+ * Ana (through the gated transport) and Bo in one chat; Ana has seen Bo join.
+ * Then Bo leaves while Ana's stream is held: the server's list no longer has
+ * him, but Ana's screen has not shown his LEAVE yet.
+ */
+async function boLeavesUnseen(options: { catchUpTimeoutMs?: number } = {}) {
+  const srv = await h.server(h.dbPath());
+  const { transport, gate, release } = gatedTransport(srv.address);
+  const shown = screen();
+  const ana = createSession({ transport, name: "Ana", onEvent: shown.onEvent, ...options });
+  const bo = h.session(srv.address, "Bo");
+  await ana.join();
+  await bo.session.join();
+  await waitFor(() => shown.lines.includes("join Bo"), { what: "Ana to see Bo join" });
+  gate.held = true;
+  await bo.session.leave();
+  return { ana, shown, gate, release };
+}
+
 test(
   "/who waits for the stream to show the LEAVE its list already reflects",
   async () => {
-    const srv = await h.server(h.dbPath());
-    const { transport, gate, release } = gatedTransport(srv.address);
-    const shown = screen();
-    const ana = createSession({ transport, name: "Ana", onEvent: shown.onEvent });
-    const bo = h.session(srv.address, "Bo");
+    const { ana, shown, gate, release } = await boLeavesUnseen();
     try {
-      await ana.join();
-      await bo.session.join();
-      await waitFor(() => shown.lines.includes("join Bo"), { what: "Ana to see Bo join" });
-
-      // Bo leaves while Ana's stream is held: the server's list no longer has
-      // him, but Ana's screen has not shown his LEAVE yet.
-      gate.held = true;
-      await bo.session.leave();
       const answer = ana.participants().then((list) => {
         shown.lines.push(`who: ${list.map((p) => p.name).join(", ")}`);
       });
@@ -97,22 +104,8 @@ test(
 test(
   "/who answers anyway when the stream does not catch up within the bound",
   async () => {
-    const srv = await h.server(h.dbPath());
-    const { transport, gate } = gatedTransport(srv.address);
-    const shown = screen();
-    const ana = createSession({
-      transport,
-      name: "Ana",
-      onEvent: shown.onEvent,
-      catchUpTimeoutMs: 200,
-    });
-    const bo = h.session(srv.address, "Bo");
+    const { ana, shown } = await boLeavesUnseen({ catchUpTimeoutMs: 200 });
     try {
-      await ana.join();
-      await bo.session.join();
-      await waitFor(() => shown.lines.includes("join Bo"), { what: "Ana to see Bo join" });
-      gate.held = true;
-      await bo.session.leave();
       const list = await ana.participants();
       expect(list.map((p) => p.name)).toEqual(["Ana"]);
       expect(shown.lines.at(-1)).toBe("join Bo");
