@@ -2,11 +2,8 @@
 // the same .proto, so ChitChat and the bare baseline see identical callers.
 import * as grpc from "@grpc/grpc-js";
 import { callMetadata } from "../../src/client/unary.ts";
-import {
-  type ChitChatClient,
-  type JoinAck__Output,
-  loadChitChat,
-} from "../../src/protocol/proto.ts";
+import { chitChatClientConstructor } from "../../src/protocol/client-constructor.ts";
+import type { ChitChatClient, JoinAck__Output } from "../../src/protocol/proto.ts";
 
 /**
  * A client with its own connection. grpc-js would otherwise put every client
@@ -14,7 +11,10 @@ import {
  * thousand real subscribers (each its own process) look like to a server.
  */
 export function ownConnection(address: string): ChitChatClient {
-  const Ctor = loadChitChat().ChitChat;
+  // ChitChat's own client class: its SubscribeBatches decoder is the product's.
+  // The bare baseline serves Subscribe only, which this class reads with
+  // protobufjs as the generated client does, so both sides read alike there.
+  const Ctor = chitChatClientConstructor();
   return new Ctor(address, grpc.credentials.createInsecure(), {
     "grpc.use_local_subchannel_pool": 1,
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
