@@ -2,7 +2,10 @@
 // the same .proto, so ChitChat and the bare baseline see identical callers.
 import * as grpc from "@grpc/grpc-js";
 import { callMetadata } from "../../src/client/unary.ts";
-import { chitChatClientConstructor } from "../../src/protocol/client-constructor.ts";
+import {
+  chitChatClientConstructor,
+  RECEIVE_WINDOW_BYTES,
+} from "../../src/protocol/client-constructor.ts";
 import type { ChitChatClient, JoinAck__Output } from "../../src/protocol/proto.ts";
 
 /**
@@ -18,6 +21,8 @@ export function ownConnection(address: string): ChitChatClient {
   return new Ctor(address, grpc.credentials.createInsecure(), {
     "grpc.use_local_subchannel_pool": 1,
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
+    // The ChitChat client's window, on both targets alike.
+    "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
   });
 }
 

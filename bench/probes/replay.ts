@@ -5,8 +5,9 @@
 // does, so the figures include a cold server. With `--roots a,b` the runs
 // alternate between checkouts (an A/B on the same minutes of the machine).
 // `--warm N` replays N more times on the same server and reports those too.
-// `--window BYTES[,BYTES]` sets the subscriber's HTTP/2 flow-control window (0:
-// grpc-js's default; several alternate like roots); `--decoder
+// `--window BYTES[,BYTES]` sets the subscriber's HTTP/2 flow-control window
+// (default: the ChitChat client's, RECEIVE_WINDOW_BYTES; 0: grpc-js's
+// default; several alternate like roots); `--decoder
 // protobufjs,chitchat` alternates the subscriber's BroadcastBatch decoder (the
 // generated client's protobufjs, or src/protocol/broadcast-batch-decode.ts, the
 // default); `--prof DIR` runs the servers under bun --cpu-prof.
@@ -15,7 +16,10 @@ import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
-import { chitChatClientConstructor } from "../../src/protocol/client-constructor.ts";
+import {
+  chitChatClientConstructor,
+  RECEIVE_WINDOW_BYTES,
+} from "../../src/protocol/client-constructor.ts";
 import { type BroadcastBatch__Output, loadChitChat } from "../../src/protocol/proto.ts";
 import { ROOT } from "../../test/support/process.ts";
 import { tempDir } from "../../test/support/temp.ts";
@@ -36,8 +40,8 @@ const { values } = parseArgs({
 });
 const total = Number(values.events);
 const roots = (values.roots as string).split(",");
-// 0: grpc-js's default window.
-const windows = (values.window ?? "0").split(",").map(Number);
+// 0: grpc-js's default window (64 KiB).
+const windows = (values.window ?? String(RECEIVE_WINDOW_BYTES)).split(",").map(Number);
 const decoders = (values.decoder as string).split(",");
 for (const d of decoders) {
   if (d !== "protobufjs" && d !== "chitchat") throw new Error(`--decoder: unknown decoder ${d}`);

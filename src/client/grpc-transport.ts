@@ -8,7 +8,7 @@ import {
   type StatusObject,
   status,
 } from "@grpc/grpc-js";
-import { chitChatClientConstructor } from "../protocol/client-constructor.ts";
+import { chitChatClientConstructor, RECEIVE_WINDOW_BYTES } from "../protocol/client-constructor.ts";
 import { ChatError } from "../protocol/errors.ts";
 import type {
   Broadcast__Output,
@@ -64,6 +64,7 @@ export function createGrpcTransport({
     // match ours so a resubscribe finds the channel ready soon after the server is back.
     "grpc.initial_reconnect_backoff_ms": backoff.initialMs,
     "grpc.max_reconnect_backoff_ms": backoff.maxMs,
+    "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
   });
   const calls = new Set<ClientUnaryCall>();
   let closed = false;

@@ -6,6 +6,14 @@ import * as grpc from "@grpc/grpc-js";
 import { decodeBroadcastBatch } from "./broadcast-batch-decode.ts";
 import { type ChitChatPackage, loadChitChat } from "./proto.ts";
 
+/**
+ * The HTTP/2 receive window a subscriber's channel asks for
+ * (grpc-node.flow_control_window; Bun's server honours the SETTINGS). grpc-js's
+ * default, 64 KiB, holds about two pages of a replay: the server then waits for
+ * the subscriber's WINDOW_UPDATE after every couple of pages.
+ */
+export const RECEIVE_WINDOW_BYTES = 1024 * 1024;
+
 type ChitChatConstructor = ChitChatPackage["ChitChat"];
 
 let cached: ChitChatConstructor | undefined;
