@@ -30,8 +30,9 @@ interface StringReaders {
   utf8Slice(start: number, end: number): string;
 }
 
+const NOTHING = Buffer.alloc(0);
 /** A read position and the end it may not pass (a nested message's end while inside it). */
-let buf: Buffer = Buffer.alloc(0);
+let buf: Buffer = NOTHING;
 let pos = 0;
 let len = 0;
 /** The two halves of the last readLong(). */
@@ -251,7 +252,7 @@ export function decodeBroadcastBatch(bytes: Buffer): BroadcastBatch__Output {
     }
   } finally {
     // Keep no reference to the message between calls.
-    buf = Buffer.alloc(0);
+    buf = NOTHING;
   }
   return { events };
 }
