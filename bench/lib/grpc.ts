@@ -3,21 +3,43 @@
 import * as grpc from "@grpc/grpc-js";
 import { callMetadata } from "../../src/client/unary.ts";
 import {
-  type ChitChatClient,
-  type JoinAck__Output,
-  loadChitChat,
-} from "../../src/protocol/proto.ts";
+  chitChatClientConstructor,
+  RECEIVE_WINDOW_BYTES,
+} from "../../src/protocol/client-constructor.ts";
+import type { ChitChatClient, JoinAck__Output } from "../../src/protocol/proto.ts";
+
+export interface ConnectionOptions {
+  /**
+   * The HTTP/2 receive window to ask for (undefined: grpc-js's 64 KiB). The
+   * bench's subscribers ask for the ChitChat client's, RECEIVE_WINDOW_BYTES,
+   * on both targets alike; tests keep the default, so a stalled test client
+   * fills its window (and reaches the server's bounds) with little traffic.
+   */
+  receiveWindowBytes?: number;
+}
+
+/** The window a ChitChat subscriber asks for (src/client/grpc-transport.ts). */
+export const SUBSCRIBER_CONNECTION: ConnectionOptions = {
+  receiveWindowBytes: RECEIVE_WINDOW_BYTES,
+};
 
 /**
  * A client with its own connection. grpc-js would otherwise put every client
  * for one address on one shared HTTP/2 connection, which is not what a
  * thousand real subscribers (each its own process) look like to a server.
  */
-export function ownConnection(address: string): ChitChatClient {
-  const Ctor = loadChitChat().ChitChat;
+export function ownConnection(
+  address: string,
+  { receiveWindowBytes }: ConnectionOptions = {},
+): ChitChatClient {
+  // ChitChat's own client class: its SubscribeBatches decoder is the product's.
+  // The bare baseline serves Subscribe only, which this class reads with
+  // protobufjs as the generated client does, so both sides read alike there.
+  const Ctor = chitChatClientConstructor();
   return new Ctor(address, grpc.credentials.createInsecure(), {
     "grpc.use_local_subchannel_pool": 1,
     "grpc.max_receive_message_length": 4 * 1024 * 1024,
+    ...(receiveWindowBytes ? { "grpc-node.flow_control_window": receiveWindowBytes } : {}),
   });
 }
 

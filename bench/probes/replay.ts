@@ -5,14 +5,21 @@
 // does, so the figures include a cold server. With `--roots a,b` the runs
 // alternate between checkouts (an A/B on the same minutes of the machine).
 // `--warm N` replays N more times on the same server and reports those too.
-// `--window BYTES[,BYTES]` sets the subscriber's HTTP/2 flow-control window (0:
-// grpc-js's default; several alternate like roots); `--prof DIR`
-// runs the servers under bun --cpu-prof.
+// `--window BYTES[,BYTES]` sets the subscriber's HTTP/2 flow-control window
+// (default: the ChitChat client's, RECEIVE_WINDOW_BYTES; 0: grpc-js's
+// default; several alternate like roots); `--decoder
+// protobufjs,chitchat` alternates the subscriber's BroadcastBatch decoder (the
+// generated client's protobufjs, or src/protocol/broadcast-batch-decode.ts, the
+// default); `--prof DIR` runs the servers under bun --cpu-prof.
 // Run: bun bench/probes/replay.ts [--events 100000] [--runs 6] [--roots DIR,DIR]
 import { copyFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
+import {
+  chitChatClientConstructor,
+  RECEIVE_WINDOW_BYTES,
+} from "../../src/protocol/client-constructor.ts";
 import { type BroadcastBatch__Output, loadChitChat } from "../../src/protocol/proto.ts";
 import { ROOT } from "../../test/support/process.ts";
 import { tempDir } from "../../test/support/temp.ts";
@@ -27,16 +34,34 @@ const { values } = parseArgs({
     warm: { type: "string", default: "0" },
     roots: { type: "string", default: ROOT },
     window: { type: "string" },
+    decoder: { type: "string", default: "chitchat" },
     prof: { type: "string" },
   },
 });
 const total = Number(values.events);
 const roots = (values.roots as string).split(",");
-// 0: grpc-js's default window.
-const windows = (values.window ?? "0").split(",").map(Number);
-const configs = roots.flatMap((root) => windows.map((window) => ({ root, window })));
-const label = (c: { root: string; window: number }) =>
-  windows.length > 1 ? `${c.root} window ${c.window || "default"}` : c.root;
+// 0: grpc-js's default window (64 KiB).
+const windows = (values.window ?? String(RECEIVE_WINDOW_BYTES)).split(",").map(Number);
+const decoders = (values.decoder as string).split(",");
+for (const d of decoders) {
+  if (d !== "protobufjs" && d !== "chitchat") throw new Error(`--decoder: unknown decoder ${d}`);
+}
+interface Config {
+  root: string;
+  window: number;
+  decoder: string;
+}
+const configs: Config[] = roots.flatMap((root) =>
+  windows.flatMap((window) => decoders.map((decoder) => ({ root, window, decoder }))),
+);
+const label = (c: Config) =>
+  [
+    c.root,
+    windows.length > 1 ? `window ${c.window || "default"}` : "",
+    decoders.length > 1 ? `decoder ${c.decoder}` : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(" ");
@@ -46,6 +71,8 @@ function cpuSeconds(pid: number): number {
 interface Figure {
   ms: number;
   cpuUsPerEvent: number;
+  /** This process's CPU (the subscriber's side) per event. */
+  subscriberUsPerEvent: number;
 }
 
 /** Subscribes from the start and waits for every event; the server's CPU over that time. */
@@ -53,9 +80,10 @@ async function replayOnce(
   address: string,
   pid: number,
   name: string,
-  window: number,
+  { window, decoder }: Config,
 ): Promise<Figure> {
-  const client = new (loadChitChat().ChitChat)(address, grpc.credentials.createInsecure(), {
+  const Client = decoder === "protobufjs" ? loadChitChat().ChitChat : chitChatClientConstructor();
+  const client = new Client(address, grpc.credentials.createInsecure(), {
     "grpc.use_local_subchannel_pool": 1,
     ...(window > 0 ? { "grpc-node.flow_control_window": window } : {}),
   });
@@ -63,6 +91,7 @@ async function replayOnce(
     const member = await joinMember(client, name);
     const request = { participantId: member.ack.participantId, since: 0, logId: member.ack.logId };
     const cpu0 = cpuSeconds(pid);
+    const own0 = process.cpuUsage();
     const start = performance.now();
     await new Promise<void>((resolve, reject) => {
       let events = 0;
@@ -79,7 +108,12 @@ async function replayOnce(
       });
     });
     const ms = performance.now() - start;
-    return { ms, cpuUsPerEvent: ((cpuSeconds(pid) - cpu0) * 1e6) / total };
+    const own = process.cpuUsage(own0);
+    return {
+      ms,
+      cpuUsPerEvent: ((cpuSeconds(pid) - cpu0) * 1e6) / total,
+      subscriberUsPerEvent: (own.user + own.system) / total,
+    };
   } finally {
     client.close();
   }
@@ -93,8 +127,8 @@ const results = new Map<string, { cold: Figure[]; warm: Figure[] }>(
 );
 
 for (let run = 0; run < Number(values.runs); run += 1) {
-  const config = configs[run % configs.length] as { root: string; window: number };
-  const { root, window } = config;
+  const config = configs[run % configs.length] as Config;
+  const { root } = config;
   const db = join(dir.path, `run-${run}.db`);
   copyFileSync(filled, db);
   const server = await spawnListening([
@@ -104,13 +138,13 @@ for (let run = 0; run < Number(values.runs); run += 1) {
   ]);
   try {
     const mine = results.get(label(config)) as { cold: Figure[]; warm: Figure[] };
-    const cold = await replayOnce(server.address, server.pid, "cold", window);
+    const cold = await replayOnce(server.address, server.pid, "cold", config);
     mine.cold.push(cold);
     for (let w = 0; w < Number(values.warm); w += 1) {
-      mine.warm.push(await replayOnce(server.address, server.pid, `warm${w}`, window));
+      mine.warm.push(await replayOnce(server.address, server.pid, `warm${w}`, config));
     }
     console.log(
-      `run ${run} ${label(config)}: cold ${cold.ms.toFixed(0)} ms, ${cold.cpuUsPerEvent.toFixed(2)} µs/event (load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`,
+      `run ${run} ${label(config)}: cold ${cold.ms.toFixed(0)} ms, ${cold.cpuUsPerEvent.toFixed(2)} µs/event, subscriber ${cold.subscriberUsPerEvent.toFixed(2)} µs/event (load ${readFileSync("/proc/loadavg", "utf8").split(" ")[0]})`,
     );
   } finally {
     await server.stop();
@@ -127,6 +161,8 @@ for (const [root, { cold, warm }] of results) {
       ? ""
       : ` ${label}: median ${median(figures.map((f) => f.ms)).toFixed(0)} ms = ${Math.round(
           (total * 1000) / median(figures.map((f) => f.ms)),
-        )}/s, server ${median(figures.map((f) => f.cpuUsPerEvent)).toFixed(2)} µs/event (n=${figures.length});`;
+        )}/s, server ${median(figures.map((f) => f.cpuUsPerEvent)).toFixed(2)} µs/event, subscriber ${median(
+          figures.map((f) => f.subscriberUsPerEvent),
+        ).toFixed(2)} µs/event (n=${figures.length});`;
   console.log(`${root}:${line("cold", cold)}${line("warm", warm)}`);
 }

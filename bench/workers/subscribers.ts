@@ -8,7 +8,7 @@ import type * as grpc from "@grpc/grpc-js";
 import type { Broadcast__Output, BroadcastBatch__Output } from "../../src/protocol/proto.ts";
 import { waitFor } from "../../test/support/wait.ts";
 import { nowMs } from "../lib/clock.ts";
-import { inBatches, join, type Member, ownConnection } from "../lib/grpc.ts";
+import { inBatches, join, type Member, ownConnection, SUBSCRIBER_CONNECTION } from "../lib/grpc.ts";
 import { serveWorker } from "../lib/worker.ts";
 
 interface Stream {
@@ -55,7 +55,9 @@ function onEvent(stream: Stream, event: Broadcast__Output): void {
 const api = {
   /** Joins `count` participants, each on its own connection. */
   async join({ address, count, prefix }: { address: string; count: number; prefix: string }) {
-    members = await inBatches(count, 32, (i) => join(ownConnection(address), `${prefix}${i}`));
+    members = await inBatches(count, 32, (i) =>
+      join(ownConnection(address, SUBSCRIBER_CONNECTION), `${prefix}${i}`),
+    );
     return { maxLogicalTime: Math.max(0, ...members.map((m) => m.ack.logicalTime)) };
   },
 

@@ -8,15 +8,15 @@ import {
   type StatusObject,
   status,
 } from "@grpc/grpc-js";
+import { chitChatClientConstructor, RECEIVE_WINDOW_BYTES } from "../protocol/client-constructor.ts";
 import { ChatError } from "../protocol/errors.ts";
-import {
-  type Broadcast__Output,
-  type BroadcastBatch__Output,
-  type ChitChatClient,
-  type HistoryReply__Output,
-  type JoinAck__Output,
-  type ListParticipantsReply__Output,
-  loadChitChat,
+import type {
+  Broadcast__Output,
+  BroadcastBatch__Output,
+  ChitChatClient,
+  HistoryReply__Output,
+  JoinAck__Output,
+  ListParticipantsReply__Output,
 } from "../protocol/proto.ts";
 import type { BackoffOptions } from "./backoff.ts";
 import { fromBroadcast } from "./chat-event.ts";
@@ -58,12 +58,13 @@ export function createGrpcTransport({
   connectTimeoutMs,
   callTimeoutMs,
 }: GrpcTransportOptions): ChatTransport {
-  const { ChitChat } = loadChitChat();
+  const ChitChat = chitChatClientConstructor();
   const client: ChitChatClient = new ChitChat(server, credentials, {
     // grpc-js reconnects its channel on its own schedule (1 s up to 120 s by default);
     // match ours so a resubscribe finds the channel ready soon after the server is back.
     "grpc.initial_reconnect_backoff_ms": backoff.initialMs,
     "grpc.max_reconnect_backoff_ms": backoff.maxMs,
+    "grpc-node.flow_control_window": RECEIVE_WINDOW_BYTES,
   });
   const calls = new Set<ClientUnaryCall>();
   let closed = false;

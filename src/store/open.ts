@@ -13,6 +13,16 @@ import { createSqliteLog } from "./sqlite-log.ts";
 /** drizzle-kit's output, applied at every open. */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations", import.meta.url));
 
+/**
+ * How much of the file SQLite reads through a memory map instead of a read()
+ * per 4 KiB page. A replay reads the log front to back; on this kind of
+ * machine (a sandbox where each system call is dear) the first pass over the
+ * file after opening took 82 ms per 100k events with read() and 31 ms mapped.
+ * Mapped pages are the kernel's page cache (clean, shared, reclaimable), but
+ * they count in the process's RSS once touched: at most this much.
+ */
+export const MMAP_BYTES = 256 * 1024 * 1024;
+
 /** How hard SQLite works to keep a commit: FULL fsyncs the WAL on every commit. */
 export type Synchronous = "full" | "normal";
 
@@ -35,6 +45,7 @@ export function openEventLog({ path, synchronous = "full", now }: OpenEventLogOp
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
     sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma(`mmap_size = ${MMAP_BYTES}`);
     const db = drizzle({ client: sqlite });
     migrate(db, { migrationsFolder: MIGRATIONS_DIR });
     db.insert(logInfo)

@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { SUBSCRIBER_CONNECTION } from "../../bench/lib/grpc.ts";
+import { RECEIVE_WINDOW_BYTES } from "../../src/protocol/client-constructor.ts";
+import { type Broadcast__Output, loadChitChat } from "../../src/protocol/proto.ts";
+import { MAX_PENDING_BYTES } from "../../src/server/stream-sinks.ts";
 import { asBroadcast, wholeLog, withoutFlag } from "../support/events.ts";
 import { publishMany } from "../support/grpc-client.ts";
 import { Harness } from "../support/harness.ts";
@@ -12,6 +16,12 @@ afterEach(() => h.dispose());
 const COUNT = 3000;
 /** 100 characters each: the index, padded with x. */
 const text = (i: number) => String(i).padStart(100, "x");
+
+const serializeBroadcast = loadChitChat().ChitChat.service.Subscribe.responseSerialize as (
+  value: Broadcast__Output,
+) => Buffer;
+/** An event's bytes on the wire. */
+const encodedSize = (event: Broadcast__Output) => serializeBroadcast(event).length;
 
 /** Each bound alone; the other is out of reach. */
 const DEFAULT_BOUNDS: TestServerOptions = {};
@@ -88,4 +98,39 @@ describe("a subscriber that stops reading", () => {
       expect(slow.events.at(-1)).toMatchObject({ seq: ack.seq, replayed: false });
     },
   );
+});
+
+describe("a ChitChat subscriber (a 1 MiB receive window) that stops reading", () => {
+  test("takes at most its window and the server's pending bytes; the rest it gets from the log", async () => {
+    // Enough to pass the window several times over: 100-character events are ~150 bytes on the wire.
+    const count = 20_000;
+    const server = await h.start({ leaveGraceMs: 600_000 });
+    const s = h.client(server.address, SUBSCRIBER_CONNECTION);
+    const slowWho = await s.join("Slow");
+    const slow = s.subscribeBatches(slowWho);
+    await slow.waitForCount(1);
+    slow.call.pause();
+
+    const p = h.client(server.address);
+    const pub = await p.join("Pub");
+    await publishMany(p, pub, count, { text, concurrency: 100 });
+    const top = server.view.top().seq;
+    expect(top).toBe(2 + count);
+
+    slow.call.resume();
+    await slow.waitForCount(top, 60_000);
+    const log = wholeLog(server);
+    expect(slow.events.map((e) => e.seq)).toEqual(range(1, top));
+    expect(slow.events.map(withoutFlag)).toEqual(log.map((e) => withoutFlag(asBroadcast(e, true))));
+    // What the transport took while it was paused came live; it is bounded by
+    // the window and MAX_PENDING_BYTES (plus socket buffers), not by the traffic.
+    const taken = slow.events.filter((e) => e.seq > 2 && !e.replayed);
+    const takenBytes = taken.reduce((sum, e) => sum + encodedSize(e), 0);
+    expect(takenBytes).toBeLessThan(RECEIVE_WINDOW_BYTES + MAX_PENDING_BYTES + 256 * 1024);
+    expect(slow.events.filter((e) => e.seq > 2 && e.replayed).length).toBeGreaterThan(count / 4);
+    const stats = server.server.hub.queueStats();
+    expect(stats.fallbacks).toBeGreaterThanOrEqual(1);
+    expect(stats.peakEvents).toBeLessThanOrEqual(1024);
+    expect(stats.peakBytes).toBeLessThanOrEqual(1024 * 1024);
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import { ownConnection } from "../../bench/lib/grpc.ts";
+import { type ConnectionOptions, ownConnection } from "../../bench/lib/grpc.ts";
 import type {
   Broadcast__Output,
   BroadcastBatch__Output,
@@ -63,8 +63,8 @@ export class TestClient implements Disposable {
    * window (bench/probes/h2-streams.ts; oven-sh/bun#43422), so one paused
    * subscriber would stall the other test clients, which real clients never see.
    */
-  constructor(address: string) {
-    this.raw = ownConnection(address);
+  constructor(address: string, connection: ConnectionOptions = {}) {
+    this.raw = ownConnection(address, connection);
   }
 
   async join(name: string, logicalTime = 0): Promise<Joined> {

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { ConnectionOptions } from "../../bench/lib/grpc.ts";
 import type { ChatSessionOptions } from "../../src/client/session.ts";
 import { type Recorder, TestClient } from "./grpc-client.ts";
 import { type Child, spawnBun } from "./process.ts";
@@ -82,8 +83,9 @@ export class Harness {
     return sessions;
   }
 
-  client(address: string): TestClient {
-    const client = new TrackedClient(address);
+  /** A client on its own connection (grpc-js's default receive window unless `connection` says). */
+  client(address: string, connection: ConnectionOptions = {}): TestClient {
+    const client = new TrackedClient(address, connection);
     this.#clients.push(client);
     return client;
   }
