@@ -5,7 +5,7 @@ import { loadChitChat } from "../../src/protocol/proto.ts";
 import { toBroadcast } from "../../src/server/broadcast-bytes.ts";
 import { encodeBatches } from "../../src/server/broadcast-wire.ts";
 import { heartbeatBroadcast } from "../../src/server/stream-sinks.ts";
-import type { LogEvent } from "../../src/store/event-log.ts";
+import { WIRE_EVENTS } from "../support/wire-events.ts";
 
 // What the generated client did before: protobufjs decode + toObject (proto-loader).
 const { service } = loadChitChat().ChitChat;
@@ -33,31 +33,6 @@ function same(bytes: Buffer): "decoded" | "threw" {
   return "decoded";
 }
 
-const base: LogEvent = {
-  seq: 7,
-  logicalTime: 12,
-  kind: "message",
-  participantId: "00000000-0000-4000-8000-000000000003",
-  name: "Bo",
-  content: "hej",
-  sentAtMs: 1_764_000_000_000,
-};
-
-const events: LogEvent[] = [
-  base,
-  { ...base, kind: "join", seq: 1, logicalTime: 1, content: "Participant Bo joined" },
-  { ...base, kind: "leave", seq: 127, logicalTime: 128, sentAtMs: 0 },
-  { ...base, seq: 0, logicalTime: 0, participantId: "", name: "", content: "" },
-  { ...base, seq: 2 ** 31 - 1, logicalTime: 2 ** 31, sentAtMs: 2 ** 32 },
-  { ...base, seq: 2 ** 53 - 1, logicalTime: 2 ** 53 - 2, sentAtMs: 2 ** 53 - 1 },
-  { ...base, sentAtMs: -1 },
-  { ...base, sentAtMs: -(2 ** 40) - 5 },
-  { ...base, name: "Åsa", content: "smörgåsbord, ½ €, 中文" },
-  { ...base, name: "🙂🙂", content: `emoji 🎉 ${"👍".repeat(40)}` },
-  { ...base, content: "é".repeat(64) },
-  { ...base, content: "long ".repeat(4000) },
-];
-
 /** A small protobuf writer for bytes the server never sends. */
 function varint(value: bigint): number[] {
   const out: number[] = [];
@@ -82,11 +57,11 @@ const batchOf = (...broadcasts: number[][]) =>
 
 test("real messages decode to what protobufjs returns: every field shape, replayed or live", () => {
   for (const replayed of [false, true]) {
-    const messages = encodeBatches(events, replayed, 64 * 1024);
+    const messages = encodeBatches(WIRE_EVENTS, replayed, 64 * 1024);
     expect(messages.length).toBeGreaterThan(0);
     for (const message of messages) expect(same(message)).toBe("decoded");
     const decoded = messages.flatMap((m) => decodeBroadcastBatch(m).events);
-    expect(decoded).toEqual(events.map((e) => toBroadcast(e, replayed)) as never);
+    expect(decoded).toEqual(WIRE_EVENTS.map((e) => toBroadcast(e, replayed)) as never);
   }
 });
 
@@ -203,7 +178,7 @@ test("where protobufjs lets damage through, so does the decoder, with the same r
 });
 
 test("damaged real messages: every cut and many changed bytes decode or throw exactly as protobufjs", () => {
-  const [message] = encodeBatches(events.slice(0, 6), true, 64 * 1024);
+  const [message] = encodeBatches(WIRE_EVENTS.slice(0, 6), true, 64 * 1024);
   const whole = message as Buffer;
   const outcomes = { decoded: 0, threw: 0 };
   for (let cut = 0; cut < whole.length; cut += 1) outcomes[same(whole.subarray(0, cut))] += 1;

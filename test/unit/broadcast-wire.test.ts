@@ -3,6 +3,7 @@ import { type BroadcastBatch, loadChitChat } from "../../src/protocol/proto.ts";
 import { toBroadcast } from "../../src/server/broadcast-bytes.ts";
 import { encodeBatches, encodeBroadcast } from "../../src/server/broadcast-wire.ts";
 import type { LogEvent } from "../../src/store/event-log.ts";
+import { WIRE_BASE, WIRE_EVENTS } from "../support/wire-events.ts";
 
 // What grpc-js sent before broadcast-wire.ts: protobufjs over toBroadcast().
 const { service } = loadChitChat().ChitChat;
@@ -11,37 +12,8 @@ const protobufjs = (event: LogEvent, replayed: boolean) =>
 const protobufjsBatch = (batch: BroadcastBatch) =>
   (service.SubscribeBatches.responseSerialize as (value: unknown) => Buffer)(batch);
 
-const base: LogEvent = {
-  seq: 7,
-  logicalTime: 12,
-  kind: "message",
-  participantId: "00000000-0000-4000-8000-000000000003",
-  name: "Bo",
-  content: "hej",
-  sentAtMs: 1_764_000_000_000,
-};
-
-/** Every shape a field takes: varint widths, empty and long text, non-ASCII, a negative int64. */
-const cases: LogEvent[] = [
-  base,
-  { ...base, kind: "join", seq: 1, logicalTime: 1, content: "Participant Bo joined" },
-  { ...base, kind: "leave", seq: 127, logicalTime: 128, sentAtMs: 0 },
-  { ...base, seq: 0, logicalTime: 0, participantId: "", name: "", content: "" },
-  { ...base, seq: 2 ** 31 - 1, logicalTime: 2 ** 31, sentAtMs: 2 ** 32 },
-  { ...base, seq: 2 ** 53 - 1, logicalTime: 2 ** 53 - 2, sentAtMs: 2 ** 53 - 1 },
-  { ...base, sentAtMs: -1 },
-  { ...base, sentAtMs: -(2 ** 40) - 5 },
-  { ...base, name: "Åsa", content: "smörgåsbord, ½ €, 中文" },
-  { ...base, name: "🙂🙂", content: `emoji 🎉 ${"👍".repeat(40)}` },
-  { ...base, content: "x".repeat(127) },
-  { ...base, content: "x".repeat(128) },
-  { ...base, content: "é".repeat(64) },
-  { ...base, content: "long ".repeat(4000) },
-  { ...base, content: "ü".repeat(70_000) },
-];
-
 test("a Broadcast is byte for byte what protobufjs writes for the same event", () => {
-  for (const event of cases) {
+  for (const event of WIRE_EVENTS) {
     for (const replayed of [false, true]) {
       expect(encodeBroadcast(event, replayed).toString("hex")).toBe(
         protobufjs(event, replayed).toString("hex"),
@@ -51,7 +23,7 @@ test("a Broadcast is byte for byte what protobufjs writes for the same event", (
 });
 
 test("a batch is byte for byte the protobufjs BroadcastBatch of its events", () => {
-  const small = cases.slice(0, 13);
+  const small = WIRE_EVENTS.slice(0, 13);
   for (const replayed of [false, true]) {
     const messages = encodeBatches(small, replayed, 64 * 1024);
     expect(messages).toHaveLength(1);
@@ -62,7 +34,7 @@ test("a batch is byte for byte the protobufjs BroadcastBatch of its events", () 
 
 test("a batch splits before maxBytes; each message is the protobufjs batch of its share", () => {
   const events = Array.from({ length: 300 }, (_, i) => ({
-    ...base,
+    ...WIRE_BASE,
     seq: i + 1,
     logicalTime: 2 * i + 2,
     content: `message ${i} ${"·".repeat(i % 50)}`,
@@ -83,8 +55,8 @@ test("a batch splits before maxBytes; each message is the protobufjs batch of it
 });
 
 test("an event bigger than maxBytes gets a message of its own, between the others", () => {
-  const huge = { ...base, seq: 2, content: "h".repeat(10_000) };
-  const events = [base, huge, { ...base, seq: 3 }];
+  const huge = { ...WIRE_BASE, seq: 2, content: "h".repeat(10_000) };
+  const events = [WIRE_BASE, huge, { ...WIRE_BASE, seq: 3 }];
   const messages = encodeBatches(events, false, 1024);
   expect(
     messages.map((m) => service.SubscribeBatches.responseDeserialize(m).events.length),
