@@ -175,7 +175,7 @@ export const SERVER_FLAGS: FlagTable<keyof ServerConfig> = {
     key: "maxParticipants",
     env: "CHITCHAT_MAX_PARTICIPANTS",
     default: "1000",
-    help: "participants in the chat at once; a Join past it gets RESOURCE_EXHAUSTED",
+    help: "participants in the chat at once (on a shared PostgreSQL log, across all its servers); a Join past it gets RESOURCE_EXHAUSTED",
   },
   "tls-cert": {
     key: "tlsCert",

@@ -7,7 +7,7 @@ import { createFanOut } from "./fan-out.ts";
 import { type Advertised, createLeaseKeeper } from "./lease-keeper.ts";
 import type { Logger } from "./logger.ts";
 import { createMessages, eventOf, hasLeft } from "./messages.ts";
-import { createPresence, type Participant, wrongToken } from "./presence.ts";
+import { chatFull, createPresence, type Participant, wrongToken } from "./presence.ts";
 import { hashToken, newSessionToken, tokenMatches } from "./sessions.ts";
 
 export type { Participant } from "./presence.ts";
@@ -206,15 +206,16 @@ export function createHub({
     const p = presence.reserve(randomUUID(), name, hashToken(token));
     let event: LogEvent;
     try {
-      event = eventOf(
-        await committer.submit({
-          kind: "join",
-          participantId: p.id,
-          name,
-          logicalTime,
-          tokenHash: p.tokenHash,
-        }),
-      );
+      const result = await committer.submit({
+        kind: "join",
+        participantId: p.id,
+        name,
+        logicalTime,
+        tokenHash: p.tokenHash,
+      });
+      // A shared log counts the cap across every server; this one's own count may be lower.
+      if (result.status === "refused" && result.reason === "full") throw chatFull(maxParticipants);
+      event = eventOf(result);
     } catch (error) {
       presence.abandon(p);
       throw error;

@@ -53,6 +53,7 @@ try {
     ? await (await import("../store/postgres/open.ts")).openPostgresLog({
         url: config.db,
         leaseTtlMs: config.leaseTtlMs,
+        maxParticipants: config.maxParticipants,
         onTailError: (error) => logger.warn("log_tail_failed", { error: String(error) }),
       })
     : openEventLog({ path: config.db, synchronous: config.synchronous });

@@ -74,6 +74,14 @@ export interface Presence {
 export const wrongToken = () =>
   new ChatError("unauthenticated", "the session token does not belong to this participant");
 
+/** A join refused because the chat has its cap of participants (here, or across a shared log). */
+export function chatFull(maxParticipants: number): ChatError {
+  return new ChatError(
+    "resource_exhausted",
+    `the chat is full (${maxParticipants} participants); try again when someone has left`,
+  );
+}
+
 export function createPresence({
   logger,
   leaveGraceMs,
@@ -133,12 +141,7 @@ export function createPresence({
     },
 
     reserve(id, name, tokenHash) {
-      if (participants.size >= maxParticipants) {
-        throw new ChatError(
-          "resource_exhausted",
-          `the chat is full (${maxParticipants} participants); try again when someone has left`,
-        );
-      }
+      if (participants.size >= maxParticipants) throw chatFull(maxParticipants);
       const p: Participant = {
         id,
         name,

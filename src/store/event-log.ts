@@ -75,7 +75,12 @@ export type AppendResult =
   /** A message or leave from someone who is not in the chat: nothing was stored. */
   | { status: "refused"; reason: "not_present" }
   /** A vanished participant's leave while a live server holds its stream: nothing was stored. */
-  | { status: "refused"; reason: "held" };
+  | { status: "refused"; reason: "held" }
+  /**
+   * A join while the chat already has its cap of present participants, counted
+   * by a log several servers share across all of them: nothing was stored.
+   */
+  | { status: "refused"; reason: "full" };
 
 /** A server sharing the log, as its lease shows it. */
 export interface ServerRow {

@@ -120,3 +120,21 @@ test("--advertise-address and --advertise-admin-url are what the other servers a
     advertiseAdmin: "https://chat-a.example.com/admin",
   });
 });
+
+test("--max-participants is the chat's cap, counted across the servers sharing the log", async () => {
+  const url = await (await sharedPostgres()).createDatabase();
+  const cap = [...GRACE, "--max-participants", "2"];
+  const [a, b] = [await h.server(url, cap), await h.server(url, cap)];
+  const [ca, cb] = [h.client(a.address), h.client(b.address)];
+  const ana = await ca.join("Ana");
+  await cb.join("Bo");
+  // Each server has let in only one, but the chat has two.
+  for (const client of [ca, cb]) {
+    expect(await grpcError(client.join("Cy"))).toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+      details: "the chat is full (2 participants); try again when someone has left",
+    });
+  }
+  await ca.leave(ana);
+  expect((await cb.join("Cy")).name).toBe("Cy");
+});

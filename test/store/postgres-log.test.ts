@@ -339,3 +339,35 @@ describe("leases (which servers are alive, who answers for whom)", () => {
     expect((await a.append([leave("p4", false)]))[0]?.status).toBe("stored");
   });
 });
+
+describe("the participant cap (--max-participants) across servers", () => {
+  test("joins through every log count against one cap; a leave makes room; no cap, no refusal", async () => {
+    const url = await (await sharedPostgres()).createDatabase();
+    const capped = async () => {
+      const log = await openPostgresLog({ url, pollMs: 100, maxParticipants: 2 });
+      opened.push(log);
+      return log;
+    };
+    const [a, b] = [await capped(), await capped()];
+    expect((await a.append([join("p1")]))[0]?.status).toBe("stored");
+    expect((await b.append([join("p2")]))[0]?.status).toBe("stored");
+    // Two present, through two servers: a third is refused on either, and in a batch.
+    expect(await a.append([join("p3")])).toEqual([{ status: "refused", reason: "full" }]);
+    expect(await b.append([message("p1", "still here"), join("p4")])).toEqual([
+      { status: "stored", event: expect.objectContaining({ content: "still here" }) },
+      { status: "refused", reason: "full" },
+    ]);
+    // A leave makes room for exactly one.
+    const leaveP2: EventDraft = { kind: "leave", participantId: "p2", name: "p2", logicalTime: 0 };
+    expect((await b.append([leaveP2, join("p5"), join("p6")])).map((r) => r.status)).toEqual([
+      "stored",
+      "stored",
+      "refused",
+    ]);
+    const present = await a.presentParticipants();
+    expect(present.map((p) => p.id)).toEqual(["p1", "p5"]);
+    // A log opened without a cap refuses no join.
+    const open_ = await open(url);
+    expect((await open_.append([join("p7")]))[0]?.status).toBe("stored");
+  });
+});

@@ -23,8 +23,10 @@ export interface OpenPostgresLogOptions {
   pollMs?: number;
   /** How long to wait for a connection before calling the database unreachable, in s. */
   connectTimeoutS?: number;
-  /** How long a server's lease lasts without renewal (the hub renews it every second). */
+  /** How long a server's lease lasts without renewal (the hub renews it every fifth of it). */
   leaseTtlMs?: number;
+  /** Present participants the chat holds, across every server (a join past it is refused as "full"). */
+  maxParticipants?: number;
   /** Hears a listener's exception; the events stand. */
   onListenerError?: (error: unknown) => void;
   /** Hears the tail failing to read (the database away); it retries by itself. */
@@ -41,7 +43,7 @@ type StampedRow =
       content: string;
       sentAtMs: number;
     }
-  | { status: "refused"; reason: "not_present" | "held" };
+  | { status: "refused"; reason: "not_present" | "held" | "full" };
 
 /**
  * Opens the event log kept in the PostgreSQL database at `url`, migrating it first
@@ -56,6 +58,7 @@ export async function openPostgresLog({
   pollMs = 250,
   connectTimeoutS = 5,
   leaseTtlMs = 5000,
+  maxParticipants = Number.POSITIVE_INFINITY,
   onListenerError = (error) => console.error("event log listener failed:", error),
   onTailError = () => {},
 }: OpenPostgresLogOptions): Promise<EventLog> {
@@ -82,6 +85,8 @@ export async function openPostgresLog({
   const readTop = reads.top;
 
   const leases = createLeases(db, randomUUID(), leaseTtlMs);
+  // NULL: no cap (chitchat_append, migrations/postgres/0005_global_participant_cap.sql).
+  const cap = Number.isFinite(maxParticipants) ? maxParticipants : null;
 
   let startSeq: number;
   try {
@@ -137,7 +142,7 @@ export async function openPostgresLog({
         () =>
           client<
             { stamped: StampedRow[] }[]
-          >`select chitchat_append(${JSON.stringify(batch)}::jsonb, ${sentAtMs}, ${leases.serverId}, ${leaseTtlMs}) as stamped`,
+          >`select chitchat_append(${JSON.stringify(batch)}::jsonb, ${sentAtMs}, ${leases.serverId}, ${leaseTtlMs}, ${cap}) as stamped`,
       );
       if (!row || row.stamped.length !== drafts.length) {
         throw new Error("chitchat_append answered a different number of results than drafts");
