@@ -1,8 +1,8 @@
 // `bun run inspect`: prints the event log read-only, with no server.
 import { configOrExit } from "../cli/flags.ts";
-import type { LogEvent, LogTop } from "../store/event-log.ts";
+import type { PostgresLogReader } from "../store/postgres/reader.ts";
 import { isPostgresUrl } from "../store/postgres/url.ts";
-import { openLogReader } from "../store/reader.ts";
+import { type LogReader, openLogReader } from "../store/reader.ts";
 import { parseInspectConfig } from "./config.ts";
 import { inspectJson, inspectLine } from "./format.ts";
 
@@ -15,15 +15,8 @@ const config = configOrExit(
   "chitchat inspect",
 );
 
-/** What inspect reads: a SQLite file (synchronously underneath) or a PostgreSQL database. */
-interface Reader {
-  top(): LogTop | Promise<LogTop>;
-  seqAtOrBefore(logicalTime: number): number | Promise<number>;
-  readAfterSeq(afterSeq: number, limit: number): LogEvent[] | Promise<LogEvent[]>;
-  close(): void | Promise<void>;
-}
-
-let reader: Reader;
+// A SQLite file (read synchronously) or a PostgreSQL database; every call is awaited.
+let reader: LogReader | PostgresLogReader;
 try {
   reader = isPostgresUrl(config.db)
     ? await (await import("../store/postgres/reader.ts")).openPostgresReader(config.db)

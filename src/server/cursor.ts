@@ -97,14 +97,14 @@ export class Cursor {
   #wrote = false;
   #logger: Logger;
   /** When the current catch-up began, and the seq it began after (for the debug line). */
-  #catchUpFrom = { at: performance.now(), seq: 0 };
+  #catchUpFrom: { at: number; seq: number };
 
   constructor(options: CursorOptions) {
     this.#o = options;
     this.participantId = options.participantId;
     this.#lastSeq = options.afterSeq;
     this.#logger = options.logger ?? silentLogger;
-    this.#catchUpFrom.seq = options.afterSeq;
+    this.#catchUpFrom = { at: performance.now(), seq: options.afterSeq };
     options.sink.onDrain(() => this.#onDrain());
   }
 

@@ -171,9 +171,9 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}): 
   pauses.inc({ reason: "unread" }, 0);
   if (processMetrics) {
     collectDefaultMetrics({ register: registry, prefix: PROCESS_PREFIX });
-    // Under Bun, v8.getHeapSpaceStatistics() walks the whole heap: 20-25 ms of
-    // event loop per scrape with a modest heap, more as it grows, so every
-    // Prometheus scrape stalled the server that long. The heap's total and
+    // Under Bun, v8.getHeapSpaceStatistics() walks the whole heap: ~13 ms of
+    // event loop per scrape with a modest heap (bench/probes/metrics-scrape.ts),
+    // more as it grows, so every Prometheus scrape stalled the server that long. The heap's total and
     // used sizes (chitchat_nodejs_heap_size_*) stay; the per-space split goes.
     for (const name of HEAP_SPACE_METRICS) registry.removeSingleMetric(PROCESS_PREFIX + name);
   }

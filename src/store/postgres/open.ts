@@ -33,7 +33,7 @@ export interface OpenPostgresLogOptions {
   onTailError?: (error: unknown) => void;
 }
 
-/** One entry of chitchat_append's answer (migrations/postgres/0003_append_with_leases.sql). */
+/** One entry of chitchat_append's answer (migrations/postgres/0005_global_participant_cap.sql). */
 type StampedRow =
   | {
       status: "stored" | "duplicate";
@@ -81,8 +81,6 @@ export async function openPostgresLog({
   const db = drizzle({ client });
 
   const reads = createPostgresReads(db);
-  const { readAfterSeq } = reads;
-  const readTop = reads.top;
 
   const leases = createLeases(db, randomUUID(), leaseTtlMs);
   // NULL: no cap (chitchat_append, migrations/postgres/0005_global_participant_cap.sql).
@@ -90,14 +88,14 @@ export async function openPostgresLog({
 
   let startSeq: number;
   try {
-    startSeq = (await orUnavailable(readTop)).seq;
+    startSeq = (await orUnavailable(reads.top)).seq;
   } catch (error) {
     await client.end({ timeout: 1 });
     throw error;
   }
   const tail = createLogTail({
     startSeq,
-    readAfterSeq,
+    readAfterSeq: reads.readAfterSeq,
     onListenerError,
     onReadError: (error) => {
       if (!isUnreachable(error)) onTailError(error);
@@ -167,8 +165,8 @@ export async function openPostgresLog({
       return results;
     },
     onAppend: (listener) => tail.add(listener),
-    top: () => orUnavailable(readTop),
-    readAfterSeq: (afterSeq, limit) => orUnavailable(() => readAfterSeq(afterSeq, limit)),
+    top: () => orUnavailable(reads.top),
+    readAfterSeq: (afterSeq, limit) => orUnavailable(() => reads.readAfterSeq(afterSeq, limit)),
     readBefore: (before, limit) => orUnavailable(() => reads.readBefore(before, limit)),
     seqAtOrBefore: (logicalTime) => orUnavailable(() => reads.seqAtOrBefore(logicalTime)),
     findByMessageId: (participantId, messageId) =>
